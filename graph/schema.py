@@ -1,0 +1,281 @@
+"""The graph schema, declared once as neomodel node classes.
+
+Everything else is derived from these declarations: the constraints and indexes of both
+engines (graph.falkor_dialect, graph.neo4j_dialect), the labels and relationship types that
+queries may name (``LABELS``, ``REL_TYPES``), the node kinds that ingest accepts
+(``FACILITY_KINDS``, ``ORGANIZATION_KINDS``) and the colours and shapes of the views.
+
+Labels and relationship types reach Cypher only through ``label()`` and ``rel()``, which
+refuse anything not declared here, so no input can choose one.
+
+Facts are events: a Person is SUBJECT_OF an Event, which happened AT a Facility or Location,
+was carried out BY an Organization and is SOURCED_FROM one or more Sources. The direct edges
+HELD_AT, ARRESTED_BY and MEMBER_OF are derived from events, say so (``derived: true``) and carry
+the events and sources they come from.
+"""
+
+from __future__ import annotations
+
+from neomodel import (
+    ArrayProperty,
+    BooleanProperty,
+    IntegerProperty,
+    RelationshipTo,
+    StringProperty,
+    StructuredNode,
+)
+
+
+class Entity(StructuredNode):
+    """Shared by every node: the application key ``uid``, never the engine's internal id."""
+
+    __abstract_node__ = True
+    uid = StringProperty(unique_index=True, required=True)
+
+
+class Named(Entity):
+    """A node found by its names: a display name, an Arabic spelling and aliases."""
+
+    __abstract_node__ = True
+    name = StringProperty(required=True, index=True)
+    name_ar = StringProperty()
+    aliases = ArrayProperty(StringProperty())
+    #: normalised forms of every name, computed in Python (see ingest.keys.name_key)
+    name_keys = ArrayProperty(StringProperty(), index=True)
+
+
+class Location(Named):
+    """A place: neighbourhood → town → district → governorate → country."""
+
+    STYLE = {"color": "#6a8caf", "shape": "triangle"}
+    level = StringProperty(
+        choices={k: k for k in ("neighbourhood", "town", "district", "governorate", "region", "country")}
+    )
+    part_of = RelationshipTo("Location", "PART_OF")
+
+
+class Organization(Named):
+    """Any organisation: branch, agency, unit, armed group, ministry, police force."""
+
+    STYLE = {"color": "#c0392b", "shape": "box"}
+    kind = StringProperty(required=True)
+    part_of = RelationshipTo("Organization", "PART_OF")
+
+
+class Facility(Named):
+    """A place where people are held, treated, tried or stopped."""
+
+    STYLE = {"color": "#8e44ad", "shape": "diamond"}
+    kind = StringProperty(required=True)
+    located_in = RelationshipTo("Location", "LOCATED_IN")
+
+
+# --- facility kinds ------------------------------------------------------------------------
+class Prison(Facility):
+    STYLE = {"color": "#6c3483", "shape": "diamond"}
+
+
+class MilitaryPolice(Facility):
+    STYLE = {"color": "#7d3c98", "shape": "diamond"}
+
+
+class MilitaryHospital(Facility):
+    STYLE = {"color": "#a04000", "shape": "diamond"}
+
+
+class Court(Facility):
+    STYLE = {"color": "#5d6d7e", "shape": "diamond"}
+
+
+class Checkpoint(Facility):
+    STYLE = {"color": "#b7950b", "shape": "diamond"}
+
+
+class UnitHeadquarters(Facility):
+    STYLE = {"color": "#935116", "shape": "diamond"}
+
+
+class OtherFacility(Facility):
+    STYLE = {"color": "#808b96", "shape": "diamond"}
+
+
+# --- organisation kinds --------------------------------------------------------------------
+class SecurityBranch(Facility, Organization):
+    """A branch both arrests people and holds them, so it is a Facility and an Organization."""
+
+    STYLE = {"color": "#c0392b", "shape": "diamond"}
+
+
+class IntelligenceAgency(Organization):
+    STYLE = {"color": "#922b21", "shape": "box"}
+
+
+class MilitaryUnit(Organization):
+    STYLE = {"color": "#1e8449", "shape": "box"}
+
+
+class ArmedGroup(Organization):
+    STYLE = {"color": "#117864", "shape": "box"}
+
+
+class Ministry(Organization):
+    STYLE = {"color": "#2e4053", "shape": "box"}
+
+
+class Police(Organization):
+    STYLE = {"color": "#1f618d", "shape": "box"}
+
+
+# --- people, facts and their provenance -----------------------------------------------------
+class Source(Entity):
+    """Where a statement comes from. A confidential source is redacted in every output."""
+
+    STYLE = {"color": "#7f8c8d", "shape": "square"}
+    title = StringProperty(required=True)
+    kind = StringProperty(
+        required=True, choices={k: k for k in ("report", "testimony", "document", "media")}
+    )
+    publisher = StringProperty()
+    date = StringProperty()
+    url = StringProperty()
+    confidential = BooleanProperty(default=False)
+
+
+class Event(Entity):
+    """One fact about one or more persons, with its date bounds, confidence and sources."""
+
+    STYLE = {"color": "#f39c12", "shape": "dot"}
+    type = StringProperty(required=True, index=True)
+    #: ISO date bounds (YYYY-MM-DD); strings sort the same on both engines
+    earliest = StringProperty(index=True)
+    latest = StringProperty()
+    #: the date as the source gave it, and its EDTF reading
+    date_text = StringProperty()
+    date_edtf = StringProperty()
+    date_qualifier = StringProperty()
+    #: explicit order among one person's events, from the case file or a sequence column
+    sequence = IntegerProperty()
+    confidence = StringProperty(required=True, choices={k: k for k in ("high", "medium", "low")})
+    notes = StringProperty()
+    record_id = StringProperty()
+    run = StringProperty()
+    at_facility = RelationshipTo("Facility", "AT")
+    at_location = RelationshipTo("Location", "AT")
+    by = RelationshipTo("Organization", "BY")
+    sourced_from = RelationshipTo("Source", "SOURCED_FROM")
+
+
+class Person(Named):
+    """A person. Two records are one person only through the same person id, never by name."""
+
+    STYLE = {"color": "#2874a6", "shape": "ellipse"}
+    gender = StringProperty()
+    birth_year = IntegerProperty()
+    #: a protected person is redacted in every output unless asked otherwise
+    protected = BooleanProperty(default=False)
+    #: a case that stands for a group of unnamed persons, as reports often give them
+    group_size = StringProperty()
+    notes = StringProperty()
+    subject_of = RelationshipTo("Event", "SUBJECT_OF")
+    from_place = RelationshipTo("Location", "FROM")
+    held_at = RelationshipTo("Facility", "HELD_AT")
+    arrested_by = RelationshipTo("Organization", "ARRESTED_BY")
+    member_of = RelationshipTo("Organization", "MEMBER_OF")
+
+
+class IngestRun(Entity):
+    """One ingest of one file: every event records the run that last wrote it."""
+
+    STYLE = {"color": "#bdc3c7", "shape": "square"}
+    file = StringProperty(required=True)
+    sha256 = StringProperty(required=True)
+    rows = IntegerProperty()
+    started = StringProperty()
+    finished = StringProperty()
+    version = StringProperty()
+
+
+# --- what the rest of the code derives from the declarations ---------------------------------
+#: every concrete node class, in declaration order
+NODE_CLASSES: tuple[type[StructuredNode], ...] = (
+    Location, Organization, Facility, Prison, MilitaryPolice, MilitaryHospital, Court,
+    Checkpoint, UnitHeadquarters, OtherFacility, SecurityBranch, IntelligenceAgency,
+    MilitaryUnit, ArmedGroup, Ministry, Police, Source, Event, Person, IngestRun,
+)
+
+LABELS: frozenset[str] = frozenset(cls.__label__ for cls in NODE_CLASSES)
+
+REL_TYPES: frozenset[str] = frozenset(
+    rel.definition["relation_type"]
+    for cls in NODE_CLASSES
+    for rel in cls.defined_properties(aliases=False, properties=False, rels=True).values()
+)
+
+#: the facility kinds of the record format, and the label each one adds to Facility
+FACILITY_KINDS: dict[str, str] = {
+    "security_branch": "SecurityBranch",
+    "prison": "Prison",
+    "military_police": "MilitaryPolice",
+    "military_hospital": "MilitaryHospital",
+    "court": "Court",
+    "checkpoint": "Checkpoint",
+    "unit_headquarters": "UnitHeadquarters",
+    "other": "OtherFacility",
+}
+
+#: the organisation kinds of the record format, and the label each one adds to Organization
+ORGANIZATION_KINDS: dict[str, str] = {
+    "security_branch": "SecurityBranch",
+    "intelligence_agency": "IntelligenceAgency",
+    "military_unit": "MilitaryUnit",
+    "armed_group": "ArmedGroup",
+    "ministry": "Ministry",
+    "police": "Police",
+}
+
+#: node classes by label, for styles and validation
+CLASS_BY_LABEL: dict[str, type[StructuredNode]] = {cls.__label__: cls for cls in NODE_CLASSES}
+
+
+def label(name: str) -> str:
+    """Return ``name`` if it is a declared label; refuse anything else.
+
+    >>> label("Prison")
+    'Prison'
+    """
+    if name not in LABELS:
+        raise ValueError(f"not a label of the schema: {name!r}")
+    return name
+
+
+def rel(name: str) -> str:
+    """Return ``name`` if it is a declared relationship type; refuse anything else.
+
+    >>> rel("HELD_AT")
+    'HELD_AT'
+    """
+    if name not in REL_TYPES:
+        raise ValueError(f"not a relationship type of the schema: {name!r}")
+    return name
+
+
+def style(labels: list[str] | tuple[str, ...]) -> dict[str, str]:
+    """The colour and shape of a node with these labels: the most specific declared class wins."""
+    best = None
+    for name in labels:
+        cls = CLASS_BY_LABEL.get(name)
+        if cls is not None and (best is None or issubclass(cls, best)):
+            best = cls
+    return dict(best.STYLE) if best is not None else {"color": "#999999", "shape": "dot"}
+
+
+def unique_keys(cls: type[StructuredNode]) -> list[str]:
+    """Properties of ``cls`` declared unique."""
+    props = cls.defined_properties(aliases=False, rels=False)
+    return [name for name, prop in props.items() if prop.unique_index]
+
+
+def indexed_keys(cls: type[StructuredNode]) -> list[str]:
+    """Properties of ``cls`` declared with a plain (non-unique) index."""
+    props = cls.defined_properties(aliases=False, rels=False)
+    return [name for name, prop in props.items() if prop.index and not prop.unique_index]

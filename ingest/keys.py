@@ -1,0 +1,70 @@
+"""Deterministic ids and normalised name keys.
+
+Ids come from source keys, so a second ingest of the same record MERGEs onto the same node.
+Name keys are what person and place look-ups compare; they never merge anything by themselves.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+
+_ARABIC_MARKS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
+_NON_WORD = re.compile(r"[^\w]+")
+_ARTICLE = re.compile(r"\b(?:al|el)\s+")
+
+
+def slug(text: str) -> str:
+    """A lower-case, hyphenated form of ``text`` for readable ids.
+
+    >>> slug("Raid Branch 215")
+    'raid-branch-215'
+    """
+    return name_key(text).replace(" ", "-")
+
+
+def name_key(text: str) -> str:
+    """Normalise a name for comparison: case, accents, Arabic marks, punctuation, articles.
+
+    >>> name_key("Muhannad Muhammad al-Ahmad")
+    'muhannad muhammad alahmad'
+    >>> name_key("Moath AL AHMAD") == name_key("moath al-Ahmad")
+    True
+    """
+    text = unicodedata.normalize("NFKC", text)
+    text = _ARABIC_MARKS.sub("", text)
+    text = "".join(
+        ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch)
+    )
+    text = text.casefold().replace("'", "").replace("`", "").replace("\u2019", "")
+    text = _NON_WORD.sub(" ", text).strip()
+    # "al-Ahmad", "Al Ahmad" and "el-Ahmad" all become "alahmad"
+    return _ARTICLE.sub("al", text + " ").strip()
+
+
+def name_keys(*names: str | None) -> list[str]:
+    """The distinct non-empty keys of several names, in order."""
+    seen: dict[str, None] = {}
+    for name in names:
+        if name:
+            key = name_key(name)
+            if key:
+                seen.setdefault(key, None)
+    return list(seen)
+
+
+def make_uid(prefix: str, *parts: str) -> str:
+    """A readable, deterministic id: ``prefix:slug`` for one short part, else a hash.
+
+    >>> make_uid("facility", "Sednaya Military Prison")
+    'facility:sednaya-military-prison'
+    >>> make_uid("event", "a", "b").startswith("event:")
+    True
+    """
+    if len(parts) == 1:
+        key = slug(parts[0])
+        if key and len(key) <= 80 and key.isascii():
+            return f"{prefix}:{key}"
+    digest = hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:24]
+    return f"{prefix}:{digest}"

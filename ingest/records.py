@@ -1,0 +1,136 @@
+"""Records: what every input format is turned into before anything is written.
+
+A Dataset holds the entities a file defines (persons, places, organisations, sources) and
+its events. Every entity carries the place in the file where it was defined, so a problem
+found later can still point at a line and column.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Where:
+    file: str
+    line: int | None = None
+    column: int | None = None
+
+
+@dataclass
+class Entity:
+    uid: str
+    where: Where
+
+    def props(self) -> dict[str, Any]:
+        """The properties written to the graph (links are written separately)."""
+        data = asdict(self)
+        for key in ("uid", "where", *self.links()):
+            data.pop(key, None)
+        return data
+
+    def links(self) -> tuple[str, ...]:
+        return ()
+
+    def digest(self) -> str:
+        """A hash of everything this record writes, links included, to tell changed rows."""
+        data = asdict(self)
+        data.pop("where")
+        blob = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
+        return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:32]
+
+
+@dataclass
+class Named(Entity):
+    name: str = ""
+    name_ar: str | None = None
+    aliases: list[str] = field(default_factory=list)
+    name_keys: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Person(Named):
+    gender: str | None = None
+    birth_year: int | None = None
+    hometown: str | None = None  # uid of a Location
+    protected: bool = False
+    group_size: str | None = None
+    notes: str | None = None
+
+    def links(self):
+        return ("hometown",)
+
+
+@dataclass
+class Location(Named):
+    level: str | None = None
+    parent: str | None = None  # uid of a Location
+
+    def links(self):
+        return ("parent",)
+
+
+@dataclass
+class Facility(Named):
+    kind: str = "other"
+    location: str | None = None  # uid of a Location
+
+    def links(self):
+        return ("location",)
+
+
+@dataclass
+class Organization(Named):
+    kind: str = "military_unit"
+    parent: str | None = None  # uid of an Organization
+
+    def links(self):
+        return ("parent",)
+
+
+@dataclass
+class Source(Entity):
+    title: str = ""
+    kind: str = "report"
+    publisher: str | None = None
+    date: str | None = None
+    url: str | None = None
+    confidential: bool = False
+
+
+@dataclass
+class Event(Entity):
+    person: str = ""  # uid of a Person
+    type: str = ""
+    earliest: str | None = None
+    latest: str | None = None
+    date_text: str | None = None
+    date_edtf: str | None = None
+    date_qualifier: str | None = None
+    sequence: int | None = None
+    confidence: str = "medium"
+    notes: str | None = None
+    record_id: str | None = None
+    facility: str | None = None  # uid of a Facility
+    location: str | None = None  # uid of a Location
+    organization: str | None = None  # uid of an Organization
+    sources: list[str] = field(default_factory=list)  # uids of Sources
+
+    def links(self):
+        return ("person", "facility", "location", "organization", "sources")
+
+
+@dataclass
+class Dataset:
+    """Everything one input file says, checked and ready to write."""
+
+    file: str
+    persons: dict[str, Person] = field(default_factory=dict)
+    locations: dict[str, Location] = field(default_factory=dict)
+    facilities: dict[str, Facility] = field(default_factory=dict)
+    organizations: dict[str, Organization] = field(default_factory=dict)
+    sources: dict[str, Source] = field(default_factory=dict)
+    events: list[Event] = field(default_factory=list)

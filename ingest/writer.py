@@ -1,0 +1,302 @@
+"""Records into the graph: batched, parameterised, idempotent writes.
+
+The order of the phases is what makes a killed ingest safe to run again:
+
+1. read the digests already stored for every record, to sort records into created, updated
+   and unchanged, and to refuse a record whose kind clashes with the stored node;
+2. write the nodes of new and changed records (MERGE on ``uid``);
+3. replace the links those records own (an event's place, organisation, sources and person);
+4. recompute the derived edges (HELD_AT, ARRESTED_BY, MEMBER_OF) of every person touched;
+5. last, store each record's digest.
+
+A run killed before phase 5 leaves digests that do not match, so the next run redoes those
+records; a run killed during phase 5 has already written everything the digests vouch for.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable
+
+from custodygraph.errors import InvalidInput, Problem
+from custodygraph.graph import schema
+from custodygraph.graph.store import DEFAULT_BATCH, Store
+from custodygraph.ingest import records as rec
+from custodygraph.ingest.vocabulary import CONFIDENCE, HELD_TYPES, MEMBER_TYPES
+
+#: event types whose organisation took the person into custody (ARRESTED_BY is derived)
+ARREST_TYPES = frozenset({"arrest", "surrender_under_amnesty"})
+DERIVED_TYPES = ("HELD_AT", "ARRESTED_BY", "MEMBER_OF")
+
+
+@dataclass(frozen=True)
+class Link:
+    """A relationship a record owns: ``field`` of the record holds the target uid(s)."""
+
+    field: str
+    type: str
+    target: str  # label of the target node
+    incoming: bool = False  # the edge points at the record (Person-[:SUBJECT_OF]->Event)
+
+
+@dataclass(frozen=True)
+class Kind:
+    """How one record class is written: the label MERGE uses, the labels added, its links."""
+
+    name: str  # name in summaries
+    base: str  # label every node of the kind has, used to find existing nodes
+    links: tuple[Link, ...] = ()
+
+
+KINDS: dict[type, Kind] = {
+    rec.Location: Kind("Location", "Location", (Link("parent", "PART_OF", "Location"),)),
+    rec.Organization: Kind("Organization", "Organization",
+                           (Link("parent", "PART_OF", "Organization"),)),
+    rec.Facility: Kind("Facility", "Facility", (Link("location", "LOCATED_IN", "Location"),)),
+    rec.Source: Kind("Source", "Source"),
+    rec.Person: Kind("Person", "Person", (Link("hometown", "FROM", "Location"),)),
+    rec.Event: Kind("Event", "Event", (
+        Link("person", "SUBJECT_OF", "Person", incoming=True),
+        Link("facility", "AT", "Facility"),
+        Link("location", "AT", "Location"),
+        Link("organization", "BY", "Organization"),
+        Link("sources", "SOURCED_FROM", "Source"),
+    )),
+}
+
+READ_DIGESTS = (
+    "UNWIND $uids AS u MATCH (n:{label} {{uid: u}}) "
+    "RETURN n.uid AS uid, n.digest AS digest, labels(n) AS labels"
+)
+UPSERT = "UNWIND $rows AS r MERGE (n:{label} {{uid: r.uid}}) SET {sets}{extra}"
+DROP_OUT = "UNWIND $rows AS r MATCH (n:{label} {{uid: r.uid}})-[x:{types}]->() DELETE x"
+DROP_IN = "UNWIND $rows AS r MATCH (n:{label} {{uid: r.uid}})<-[x:{type}]-() DELETE x"
+LINK_OUT = (
+    "UNWIND $rows AS r MATCH (a:{label} {{uid: r.uid}}) MATCH (b:{target} {{uid: r.target}}) "
+    "MERGE (a)-[:{type}]->(b)"
+)
+LINK_IN = (
+    "UNWIND $rows AS r MATCH (a:{label} {{uid: r.uid}}) MATCH (b:{target} {{uid: r.target}}) "
+    "MERGE (b)-[:{type}]->(a)"
+)
+SET_DIGEST = "UNWIND $rows AS r MATCH (n:{label} {{uid: r.uid}}) SET n.digest = r.digest"
+PERSON_EVENTS = """
+UNWIND $uids AS u
+MATCH (p:Person {uid: u})-[:SUBJECT_OF]->(e:Event)
+OPTIONAL MATCH (e)-[:AT]->(f:Facility)
+OPTIONAL MATCH (e)-[:BY]->(o:Organization)
+OPTIONAL MATCH (e)-[:SOURCED_FROM]->(s:Source)
+RETURN p.uid AS person, e.uid AS event, e.type AS type, e.earliest AS earliest,
+       e.latest AS latest, e.confidence AS confidence, f.uid AS facility,
+       o.uid AS organization, s.uid AS source
+"""
+DROP_DERIVED = (
+    "UNWIND $rows AS r MATCH (p:Person {uid: r.uid})-[h:HELD_AT|ARRESTED_BY|MEMBER_OF]->() "
+    "DELETE h"
+)
+WRITE_DERIVED = """
+UNWIND $rows AS r
+MATCH (p:Person {{uid: r.person}}) MATCH (t:{target} {{uid: r.target}})
+MERGE (p)-[h:{type}]->(t)
+SET h.derived = true, h.earliest = r.earliest, h.latest = r.latest, h.events = r.events,
+    h.sources = r.sources, h.confidence = r.confidence
+"""
+DERIVED_TARGET = {"HELD_AT": "Facility", "ARRESTED_BY": "Organization", "MEMBER_OF": "Organization"}
+
+
+@dataclass
+class Counts:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+@dataclass
+class Plan:
+    """What an ingest will do, decided before anything is written."""
+
+    counts: dict[str, Counts] = field(default_factory=lambda: defaultdict(Counts))
+    #: records to write, by class
+    changed: dict[type, list[rec.Entity]] = field(default_factory=lambda: defaultdict(list))
+    problems: list[Problem] = field(default_factory=list)
+
+
+def _labels_of(record: rec.Entity) -> list[str]:
+    """Every label the node of ``record`` carries, from the schema's class hierarchy."""
+    if isinstance(record, rec.Facility):
+        cls = schema.CLASS_BY_LABEL[schema.FACILITY_KINDS[record.kind]]
+    elif isinstance(record, rec.Organization):
+        cls = schema.CLASS_BY_LABEL[schema.ORGANIZATION_KINDS[record.kind]]
+    else:
+        cls = schema.CLASS_BY_LABEL[KINDS[type(record)].base]
+    return [schema.label(name) for name in cls.inherited_labels()]
+
+
+def _records(data: rec.Dataset) -> Iterable[tuple[type, list[rec.Entity]]]:
+    yield rec.Location, list(data.locations.values())
+    yield rec.Organization, list(data.organizations.values())
+    yield rec.Facility, list(data.facilities.values())
+    yield rec.Source, list(data.sources.values())
+    yield rec.Person, list(data.persons.values())
+    yield rec.Event, data.events
+
+
+def plan(store: Store, data: rec.Dataset, batch_size: int = DEFAULT_BATCH) -> Plan:
+    """Compare ``data`` with the graph; nothing is written."""
+    result = Plan()
+    for cls, items in _records(data):
+        kind = KINDS[cls]
+        query = READ_DIGESTS.format(label=schema.label(kind.base))
+        stored: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(items), batch_size):
+            uids = [r.uid for r in items[start:start + batch_size]]
+            for row in store.read(query, {"uids": uids}):
+                stored[row["uid"]] = row
+        counts = result.counts[kind.name]
+        for record in items:
+            row = stored.get(record.uid)
+            if row is None:
+                counts.created += 1
+                result.changed[cls].append(record)
+                continue
+            wanted = set(_labels_of(record))
+            if not wanted <= set(row["labels"]):
+                w = record.where
+                result.problems.append(Problem(
+                    w.file, w.line, w.column,
+                    f"{record.uid} is stored as {':'.join(sorted(row['labels']))} but this file "
+                    f"makes it {':'.join(sorted(wanted))}",
+                    "use the type already recorded, or correct the stored record first",
+                ))
+            elif row["digest"] == record.digest():
+                counts.unchanged += 1
+            else:
+                counts.updated += 1
+                result.changed[cls].append(record)
+    return result
+
+
+def _props(record: rec.Entity, run: str) -> dict[str, Any]:
+    row = record.props()
+    row["uid"] = record.uid
+    if isinstance(record, rec.Event):
+        row["run"] = run
+    return row
+
+
+def _write_nodes(store: Store, cls: type, items: list[rec.Entity], run: str, batch: int) -> None:
+    by_labels: dict[tuple[str, ...], list[rec.Entity]] = defaultdict(list)
+    for record in items:
+        by_labels[tuple(_labels_of(record))].append(record)
+    for labels, group in by_labels.items():
+        first = _props(group[0], run)
+        sets = ", ".join(f"n.{key} = r.{key}" for key in first if key != "uid")
+        extra = "".join(f" SET n:{name}" for name in labels[1:])
+        query = UPSERT.format(label=labels[0], sets=sets, extra=extra)
+        store.write_batches(query, (_props(r, run) for r in group), batch)
+
+
+def _write_links(store: Store, cls: type, items: list[rec.Entity], batch: int) -> None:
+    kind = KINDS[cls]
+    label = schema.label(kind.base)
+    rows = [{"uid": r.uid} for r in items]
+    out_types = sorted({schema.rel(link.type) for link in kind.links if not link.incoming})
+    if out_types:
+        store.write_batches(DROP_OUT.format(label=label, types="|".join(out_types)), rows, batch)
+    for link in kind.links:
+        if link.incoming:
+            store.write_batches(DROP_IN.format(label=label, type=schema.rel(link.type)), rows,
+                                batch)
+    for link in kind.links:
+        pairs = []
+        for record in items:
+            value = getattr(record, link.field)
+            for target in value if isinstance(value, list) else [value]:
+                if target:
+                    pairs.append({"uid": record.uid, "target": target})
+        template = LINK_IN if link.incoming else LINK_OUT
+        query = template.format(label=label, target=schema.label(link.target),
+                                type=schema.rel(link.type))
+        store.write_batches(query, pairs, batch)
+
+
+def derive_edges(rows: Iterable[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """Direct edges from event rows (one row per event, place, organisation and source).
+
+    Returns rows for WRITE_DERIVED by relationship type. Each edge carries the events and
+    sources it stands for, the widest date bounds and the best confidence among them.
+    """
+    groups: dict[tuple[str, str, str], dict[str, Any]] = {}
+
+    def add(rtype: str, row: dict[str, Any], target: str | None) -> None:
+        if not target:
+            return
+        key = (rtype, row["person"], target)
+        edge = groups.setdefault(key, {"person": row["person"], "target": target,
+                                       "events": set(), "sources": set(), "earliest": [],
+                                       "latest": [], "confidence": set()})
+        edge["events"].add(row["event"])
+        if row.get("source"):
+            edge["sources"].add(row["source"])
+        if row.get("earliest"):
+            edge["earliest"].append(row["earliest"])
+        edge["latest"].append(row.get("latest"))
+        if row.get("confidence"):
+            edge["confidence"].add(row["confidence"])
+
+    for row in rows:
+        if row["type"] in HELD_TYPES:
+            add("HELD_AT", row, row.get("facility"))
+        if row["type"] in ARREST_TYPES:
+            add("ARRESTED_BY", row, row.get("organization"))
+        if row["type"] in MEMBER_TYPES:
+            add("MEMBER_OF", row, row.get("organization"))
+
+    out: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for (rtype, _, _), edge in sorted(groups.items()):
+        latest = edge["latest"]
+        out[rtype].append({
+            "person": edge["person"],
+            "target": edge["target"],
+            "events": sorted(edge["events"]),
+            "sources": sorted(edge["sources"]),
+            "earliest": min(edge["earliest"]) if edge["earliest"] else None,
+            # an open end in any event leaves the edge open
+            "latest": None if (not latest or None in latest) else max(latest),
+            "confidence": next((c for c in CONFIDENCE if c in edge["confidence"]), None),
+        })
+    return out
+
+
+def rebuild_derived(store: Store, person_uids: list[str], batch: int = DEFAULT_BATCH) -> None:
+    """Recompute HELD_AT, ARRESTED_BY and MEMBER_OF for these persons from their events."""
+    for start in range(0, len(person_uids), batch):
+        uids = person_uids[start:start + batch]
+        edges = derive_edges(store.read(PERSON_EVENTS, {"uids": uids}))
+        store.write_batches(DROP_DERIVED, [{"uid": u} for u in uids], batch)
+        for rtype in DERIVED_TYPES:
+            query = WRITE_DERIVED.format(target=schema.label(DERIVED_TARGET[rtype]),
+                                         type=schema.rel(rtype))
+            store.write_batches(query, edges.get(rtype, []), batch)
+
+
+def write(store: Store, data: rec.Dataset, the_plan: Plan, run: str,
+          batch: int = DEFAULT_BATCH, progress: Callable[[int], None] | None = None) -> None:
+    """Carry out ``the_plan``. Raises InvalidInput, writing nothing, if it found problems."""
+    if the_plan.problems:
+        raise InvalidInput(the_plan.problems)
+    changed = the_plan.changed
+    for cls, _ in _records(data):
+        _write_nodes(store, cls, changed.get(cls, []), run, batch)
+        if progress:
+            progress(len(changed.get(cls, [])))
+    for cls, _ in _records(data):
+        _write_links(store, cls, changed.get(cls, []), batch)
+    touched = {e.person for e in changed.get(rec.Event, [])}
+    touched |= {p.uid for p in changed.get(rec.Person, [])}
+    rebuild_derived(store, sorted(touched), batch)
+    for cls, _ in _records(data):
+        label = schema.label(KINDS[cls].base)
+        rows = [{"uid": r.uid, "digest": r.digest()} for r in changed.get(cls, [])]
+        store.write_batches(SET_DIGEST.format(label=label), rows, batch)

@@ -1,0 +1,1 @@
+"""Investigative questions, one module each, returning plain data."""

@@ -1,0 +1,71 @@
+"""Check Cypher statements with Neo4j's own Cypher front end.
+
+A thin wrapper around ``tests/neo4j_lint/lint.mjs``, which runs
+``lintCypherQuery`` from the npm package ``@neo4j-cypher/language-support``
+under node. Install it once with ``npm ci --prefix tests/neo4j_lint``.
+
+Each result is a dict::
+
+    {"statement": str,
+     "errors": [{"message": str, "line": int, "column": int}, ...],
+     "warnings": [...]}
+
+with 1-based line and column. Statements are linted as Cypher 5 against
+Neo4j's built-in functions and procedures; ``$parameters`` are not checked.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+LINT_DIR = Path(__file__).resolve().parent / "neo4j_lint"
+SCRIPT = LINT_DIR / "lint.mjs"
+PACKAGE_DIR = LINT_DIR / "node_modules" / "@neo4j-cypher" / "language-support"
+TIMEOUT_S = 120
+
+
+def lint_available() -> str | None:
+    """Return None if the linter can run, else why not (a pytest skip reason)."""
+    if shutil.which("node") is None:
+        return "node is not on PATH"
+    if not PACKAGE_DIR.is_dir():
+        return (
+            "@neo4j-cypher/language-support is not installed; "
+            "run: npm ci --prefix tests/neo4j_lint"
+        )
+    return None
+
+
+def lint(statements: list[str]) -> list[dict[str, Any]]:
+    """Lint each statement; return one result dict per statement, in order.
+
+    Raises RuntimeError if the node harness fails (not if a statement has
+    lint errors), and subprocess.TimeoutExpired after TIMEOUT_S seconds.
+    """
+    node = shutil.which("node")
+    if node is None:
+        raise RuntimeError("node is not on PATH")
+    proc = subprocess.run(
+        [node, str(SCRIPT)],
+        input=json.dumps(statements),
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        cwd=LINT_DIR,
+        timeout=TIMEOUT_S,
+        check=False,
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(
+            f"lint.mjs exited with {proc.returncode}:\n{proc.stderr.strip()}"
+        )
+    results: list[dict[str, Any]] = json.loads(proc.stdout)
+    if len(results) != len(statements):
+        raise RuntimeError(
+            f"lint.mjs returned {len(results)} results for {len(statements)} statements"
+        )
+    return results
