@@ -33,12 +33,13 @@ EVENT_KEYS = ("record_id", "event", "date", "end_date", "date_text", "sequence",
 
 
 class Node(dict):
-    """A mapping that remembers where it and each of its values stood in the file."""
+    """A mapping that remembers where it, each of its keys and each value stood in the file."""
 
-    def __init__(self, mark, items, marks):
+    def __init__(self, mark, items, marks, key_marks=None):
         super().__init__(items)
         self.mark = mark
         self.marks = marks
+        self.key_marks = key_marks or {}
 
 
 class Seq(list):
@@ -54,12 +55,13 @@ def _load(path: Path) -> Any:
 
     def build(node):
         if isinstance(node, yaml.MappingNode):
-            items, marks = {}, {}
+            items, marks, key_marks = {}, {}, {}
             for key_node, value_node in node.value:
                 key = str(build(key_node))
                 items[key] = build(value_node)
                 marks[key] = value_node.start_mark
-            return Node(node.start_mark, items, marks)
+                key_marks[key] = key_node.start_mark
+            return Node(node.start_mark, items, marks, key_marks)
         if isinstance(node, yaml.SequenceNode):
             values = [build(child) for child in node.value]
             return Seq(node.start_mark, values, [child.start_mark for child in node.value])
@@ -98,6 +100,8 @@ class CaseFileReader:
         self.refs: dict[str, dict[str, str]] = {
             "source": {}, "location": {}, "facility": {}, "organization": {}
         }
+        # what the file wrote for each reference key, to name it in hints
+        self.spelled: dict[str, dict[str, str]] = {k: {} for k in self.refs}
         # (kind, node, uid) of entries whose part_of or location is resolved after all
         self._parents: list[tuple[str, Node, str]] = []
         self._record_ids: set[str] = set()
@@ -117,6 +121,11 @@ class CaseFileReader:
     def problem(self, node, key, message: str, hint: str = "") -> None:
         w = self.where(node, key)
         self.problems.append(Problem(w.file, w.line, w.column, message, hint))
+
+    def key_problem(self, node, key, message: str, hint: str = "") -> None:
+        mark = node.key_marks.get(key)
+        line, column = (mark.line + 1, mark.column + 1) if mark else (None, None)
+        self.problems.append(Problem(self.file, line, column, message, hint))
 
     # -- typed getters --------------------------------------------------------------------
     def text(self, node, key, required=False) -> str | None:
@@ -189,7 +198,7 @@ class CaseFileReader:
             if key not in allowed:
                 near = vocab.closest(key, allowed)
                 hint = f"did you mean {near!r}?" if near else f"allowed: {', '.join(allowed)}"
-                self.problem(node, key, f"unknown field {key!r} in {what}", hint)
+                self.key_problem(node, key, f"unknown field {key!r} in {what}", hint)
 
     def mapping(self, node, what) -> bool:
         if not isinstance(node, Node):
@@ -212,11 +221,14 @@ class CaseFileReader:
     # -- references -----------------------------------------------------------------------
     def declare(self, kind: str, node, local_id: str | None, uid: str, names: list[str]) -> None:
         table = self.refs[kind]
-        for ref in ([local_id] if local_id else []) + [name_key(n) for n in names if n]:
+        written = ([local_id] if local_id else []) + [n for n in names if n]
+        for text in written:
+            ref = text if text == local_id else name_key(text)
             if ref in table and table[ref] != uid:
-                self.problem(node, "id", f"{kind} {ref!r} is declared twice with different "
-                             "names", "give each entry its own id and name")
+                self.problem(node, "id", f"{kind} {text!r} is declared twice for different "
+                             "entries", "give each entry its own id and name")
             table[ref] = uid
+            self.spelled[kind][ref] = text
 
     def resolve(self, kind: str, node, key, kinds=None) -> str | None:
         """The uid that ``node[key]`` refers to, by declared id, name or alias."""
@@ -232,8 +244,9 @@ class CaseFileReader:
                 uid = self.refs[k].get(candidate)
                 if uid is not None:
                     return uid
-        known = [r for k in tables for r in self.refs[k]]
-        near = vocab.closest(ref, known)
+        spelled = {key: text for k in tables for key, text in self.spelled[k].items()}
+        near_key = vocab.closest(name_key(ref), list(spelled))
+        near = spelled.get(near_key) if near_key else None
         section = {"facility": "facilities", "organization": "organizations"}.get(kind, kind + "s")
         hint = f"did you mean {near!r}?" if near else f"declare it under {section}"
         self.problems.append(Problem(where.file, where.line, where.column,

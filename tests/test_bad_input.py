@@ -1,0 +1,183 @@
+"""Bad input: a precise message (file:line:column, what, how to fix), exit 1, nothing written."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+GOOD_HEAD = """\
+sources:
+  - id: s1
+    title: A report
+    type: report
+facilities:
+  - id: sednaya
+    name: Sednaya Military Prison
+    type: prison
+cases:
+  - person:
+      id: P1
+      name: Test Person
+    events:
+"""
+
+
+def write(tmp_path, body: str, name="cases.yaml"):
+    path = tmp_path / name
+    path.write_text(GOOD_HEAD + textwrap.indent(textwrap.dedent(body), "      "),
+                    encoding="utf-8")
+    return path
+
+
+def assert_rejected(run, store, path, *expected):
+    result = run("ingest", path, ok=False)
+    assert result.exit_code == 1
+    for text in expected:
+        assert text in result.output, result.output
+    assert "Traceback" not in result.output
+    assert result.output.rstrip().endswith("nothing was written.")
+    assert store.read("MATCH (n) RETURN count(n) AS n")[0]["n"] == 0
+    return result.output
+
+
+def test_unknown_event_type_names_place_and_closest_value(run, store, tmp_path):
+    path = write(tmp_path, """\
+        - event: arest
+          date: 2019-01
+          facility: sednaya
+          sources: [s1]
+          confidence: high
+        """)
+    out = assert_rejected(run, store, path, f"{path}:14:16: 'event': unknown value 'arest'; "
+                                            "did you mean 'arrest'?")
+    assert out.startswith("Error: ")
+
+
+def test_bad_date_says_how_to_write_one(run, store, tmp_path):
+    path = write(tmp_path, """\
+        - event: arrest
+          date: end of 2018
+          sources: [s1]
+          confidence: high
+        """)
+    assert_rejected(run, store, path, f"{path}:15:15: 'end of 2018' is not an EDTF date",
+                    "keep the original wording in date_text")
+
+
+def test_end_before_start_is_an_error(run, store, tmp_path):
+    path = write(tmp_path, """\
+        - event: detention
+          date: 2020-05
+          end_date: 2019-01
+          facility: sednaya
+          sources: [s1]
+          confidence: high
+        """)
+    assert_rejected(run, store, path, f"{path}:16:19: end_date '2019-01' falls before date '2020-05'")
+
+
+def test_dangling_reference_suggests_the_declared_one(run, store, tmp_path):
+    path = write(tmp_path, """\
+        - event: detention
+          date: 2020-05
+          facility: Sednaya Militery Prison
+          sources: [s1, s2]
+          confidence: high
+        """)
+    out = assert_rejected(run, store, path,
+                          f"{path}:16:19: 'facility' refers to 'Sednaya Militery Prison', "
+                          "which this file does not declare (did you mean "
+                          "'Sednaya Military Prison'?)",
+                          f"{path}:17:23: 'sources' refers to 's2', which this file does not "
+                          "declare (did you mean 's1'?)")
+    assert "2 problem(s) found" in out
+
+
+def test_duplicate_record_id_and_missing_fields(run, store, tmp_path):
+    path = write(tmp_path, """\
+        - record_id: r1
+          event: arrest
+          sources: [s1]
+          confidence: high
+        - record_id: r1
+          event: detention
+          confidence: certain
+        """)
+    assert_rejected(run, store, path,
+                    "record_id 'r1' is used twice (every event needs its own record_id)",
+                    "'confidence': unknown value 'certain'; valid values: high, medium, low",
+                    "an event needs at least one source")
+
+
+def test_unknown_field_suggests_the_known_one(run, store, tmp_path):
+    path = write(tmp_path, """\
+        - event: arrest
+          facilty: sednaya
+          sources: [s1]
+          confidence: high
+        """)
+    assert_rejected(run, store, path, f"{path}:15:9: unknown field 'facilty' in an event "
+                                      "(did you mean 'facility'?)")
+
+
+def test_broken_yaml_points_at_the_place(run, store, tmp_path):
+    path = tmp_path / "broken.yaml"
+    path.write_text("cases:\n  - person: {id: P1, name: [unclosed\n", encoding="utf-8")
+    assert_rejected(run, store, path, f"{path}:3:1: not valid YAML or JSON")
+
+
+def test_empty_file(run, store, tmp_path):
+    path = tmp_path / "empty.yaml"
+    path.write_text("", encoding="utf-8")
+    assert_rejected(run, store, path, f"{path}:1:1: the file is empty")
+
+
+def test_not_utf8(run, store, tmp_path):
+    path = tmp_path / "latin.yaml"
+    path.write_bytes("cases:\n  - person: {id: P1, name: Fran\xe7ois}\n".encode("latin-1"))
+    assert_rejected(run, store, path, f"{path}:2: the file is not UTF-8 text")
+
+
+def test_over_long_cell(run, store, tmp_path):
+    path = write(tmp_path, f"""\
+        - event: arrest
+          notes: {"x" * 10_001}
+          sources: [s1]
+          confidence: high
+        """)
+    assert_rejected(run, store, path, "'notes' is 10001 characters long; the limit is 10000")
+
+
+def test_formula_like_text_is_stored_as_text(run, store, tmp_path):
+    path = write(tmp_path, """\
+        - event: arrest
+          notes: "=HYPERLINK(\\"http://x\\")"
+          sources: [s1]
+          confidence: high
+        """)
+    run("ingest", path)
+    rows = store.read("MATCH (e:Event) RETURN e.notes AS notes")
+    assert rows == [{"notes": '=HYPERLINK("http://x")'}]
+
+
+@pytest.mark.parametrize("name,message", [
+    ("missing.yaml", "no such file"),
+    ("cases.txt", "cannot read .txt"),
+])
+def test_unreadable_paths(run, store, tmp_path, name, message):
+    path = tmp_path / name
+    if name.endswith(".txt"):
+        path.write_text("x", encoding="utf-8")
+    assert_rejected(run, store, path, message)
+
+
+def test_cypher_looking_text_is_only_data(run, store, tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text(GOOD_HEAD.replace("Test Person", "x'}) MATCH (n) DETACH DELETE n //")
+                    + "      - event: arrest\n        sources: [s1]\n        confidence: low\n",
+                    encoding="utf-8")
+    run("ingest", path)
+    rows = store.read("MATCH (p:Person) RETURN p.name AS name")
+    assert rows == [{"name": "x'}) MATCH (n) DETACH DELETE n //"}]
+    assert store.read("MATCH (s:Source) RETURN count(s) AS n")[0]["n"] == 1
