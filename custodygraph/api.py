@@ -13,14 +13,19 @@ from importlib import resources
 from pathlib import Path
 from typing import Iterator
 
+from typing import TYPE_CHECKING
+
 from custodygraph.config import DEMO_GRAPH, Config, resolve
 from custodygraph.graph import open_store
 from custodygraph.graph.embedded import EmbeddedServer, ServerStatus
 from custodygraph.graph.store import Store
-from custodygraph.ingest import IngestSummary, ingest_file
-from custodygraph.queries.custody import Chain, custody_chain
-from custodygraph.queries.recurrence import Recurring, recurring
-from custodygraph.visuals.network import person_view, write_html
+
+# Each function imports what it needs, so a quick read command does not pay for the
+# readers, the schema declarations or the view machinery.
+if TYPE_CHECKING:
+    from custodygraph.ingest.run import IngestSummary
+    from custodygraph.queries.custody import Chain
+    from custodygraph.queries.recurrence import Recurring
 
 EXAMPLE = "syria-direct-2021-02-09.yaml"
 
@@ -42,25 +47,33 @@ def connect(config: Config | None = None, *, install: bool = False) -> Iterator[
 
 
 def ingest(store: Store, path: str | Path, *, dry_run: bool = False) -> IngestSummary:
-    """Check a whole file and write it; see custodygraph.ingest.ingest_file."""
+    """Check a whole file and write it; see custodygraph.ingest.run.ingest_file."""
+    from custodygraph.ingest.run import ingest_file
+
     return ingest_file(store, path, dry_run=dry_run)
 
 
 def chain(store: Store, person: str, *, include_confidential: bool = False) -> Chain:
     """The custody chain of a person given by uid, name or alias."""
+    from custodygraph.queries.custody import custody_chain
+
     return custody_chain(store, person, include_confidential=include_confidential)
 
 
 def recurrence(store: Store, *, minimum: int = 1,
                include_confidential: bool = False) -> list[Recurring]:
     """Facilities and organisations ranked by the number of distinct cases."""
+    from custodygraph.queries.recurrence import recurring
+
     return recurring(store, minimum=minimum, include_confidential=include_confidential)
 
 
 def view(store: Store, person: str, output: str | Path, *,
          include_confidential: bool = False) -> Path:
     """Write the interactive person view to ``output`` (a self-contained HTML file)."""
-    the_chain = custody_chain(store, person, include_confidential=include_confidential)
+    from custodygraph.visuals.network import person_view, write_html
+
+    the_chain = chain(store, person, include_confidential=include_confidential)
     return write_html(person_view(the_chain, include_confidential=include_confidential), output)
 
 

@@ -20,16 +20,23 @@ def fulltext_statements() -> list[str]:
     ]
 
 
-def install_with_neomodel(driver, database: str | None) -> list[str]:
-    """Install every declared constraint and index through neomodel's label installer."""
+def install_labels() -> list[str]:
+    """Install every declared constraint and index on neomodel's current connection."""
     import io
 
+    from neomodel import db
+
+    log = io.StringIO()
+    for cls in schema.NODE_CLASSES:
+        db.install_labels(cls, quiet=False, stdout=log)
+    return [line.strip() for line in log.getvalue().splitlines() if line.strip()]
+
+
+def install_with_neomodel(driver, database: str | None) -> list[str]:
+    """Point neomodel at ``driver`` (and ``database``) and install the declared schema."""
     from neomodel import db
 
     db.set_connection(driver=driver)
     if database:
         db._database_name = database
-    log = io.StringIO()
-    for cls in schema.NODE_CLASSES:
-        db.install_labels(cls, quiet=False, stdout=log)
-    return [line.strip() for line in log.getvalue().splitlines() if line.strip()]
+    return install_labels()

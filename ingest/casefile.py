@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 
 from custodygraph.errors import InvalidInput, Problem
+from custodygraph.graph import schema
 from custodygraph.ingest import records as rec
 from custodygraph.ingest import vocabulary as vocab
 from custodygraph.ingest.dates import DateError, parse_date
@@ -330,7 +331,7 @@ class CaseFileReader:
             return
         self.known_keys(node, ORGANIZATION_KEYS, "an organization")
         name, name_ar, aliases, keys = self.named(node)
-        kind = self.term(node, "type", vocab.ORGANIZATION_KINDS)
+        kind = self.term(node, "type", schema.ORGANIZATION_KINDS)
         if not name or not kind:
             return
         uid = make_uid("branch" if kind == "security_branch" else "org", name)
@@ -344,7 +345,7 @@ class CaseFileReader:
             return
         self.known_keys(node, FACILITY_KEYS, "a facility")
         name, name_ar, aliases, keys = self.named(node)
-        kind = self.term(node, "type", vocab.FACILITY_KINDS)
+        kind = self.term(node, "type", schema.FACILITY_KINDS)
         if not name or not kind:
             return
         uid = make_uid("branch" if kind == "security_branch" else "facility", name)

@@ -1,13 +1,14 @@
 """The record format's controlled values, what each means, and the synonyms it accepts.
 
+Facility and organisation kinds are declared with the schema (graph.schema.FACILITY_KINDS
+and ORGANIZATION_KINDS), since each kind is a label.
+
 An unknown value is an error that names the closest valid one; nothing is accepted silently.
 """
 
 from __future__ import annotations
 
 import difflib
-
-from custodygraph.graph.schema import FACILITY_KINDS, ORGANIZATION_KINDS
 
 EVENT_TYPES: dict[str, str] = {
     "arrest": "taken into custody by a force, branch, patrol or checkpoint",
@@ -99,6 +100,6 @@ def choose(value: str, valid, synonyms: dict[str, str] | None = None) -> str:
 
 __all__ = [
     "EVENT_TYPES", "EVENT_SYNONYMS", "CUSTODY_TYPES", "CUSTODY_SIDE_TYPES", "HELD_TYPES", "MEMBER_TYPES",
-    "FACILITY_KINDS", "ORGANIZATION_KINDS", "CONFIDENCE", "SOURCE_KINDS", "LOCATION_LEVELS",
+    "CONFIDENCE", "SOURCE_KINDS", "LOCATION_LEVELS",
     "choose", "closest",
 ]

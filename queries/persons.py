@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from custodygraph.errors import AmbiguousPerson, PersonNotFound
 from custodygraph.graph.store import Store
-from custodygraph.ingest.keys import name_key
+from custodygraph.ingest.keys import make_uid, name_key
 from custodygraph.queries import redact
 
 BY_UID = "MATCH (p:Person {uid: $uid}) RETURN p.uid AS uid, p.name AS name, p.protected AS protected"
@@ -27,13 +27,14 @@ BY_WORDS = (
 def find_person(store: Store, query: str) -> dict:
     """Return ``{"uid", "name", "protected"}`` of the one person ``query`` names.
 
-    Tries, in order: the exact uid; a name or alias equal to ``query`` once both are
+    Tries, in order: the exact uid; the person id of the case file; a name or alias equal to ``query`` once both are
     normalised; names containing every word of ``query``. Raises PersonNotFound when nothing
     matches and AmbiguousPerson, listing the matches, when several do.
     """
-    rows = store.read(BY_UID, {"uid": query})
-    if rows:
-        return rows[0]
+    for uid in (query, make_uid("person", query)):  # a uid, or the documenter's person id
+        rows = store.read(BY_UID, {"uid": uid})
+        if rows:
+            return rows[0]
     key = name_key(query)
     if not key:
         raise PersonNotFound(f"{query!r} is not a name or uid")

@@ -17,6 +17,7 @@ Neo4j's built-in functions and procedures; ``$parameters`` are not checked.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -29,7 +30,13 @@ TIMEOUT_S = 120
 
 
 def lint_available() -> str | None:
-    """Return None if the linter can run, else why not (a pytest skip reason)."""
+    """Return None if the linter can run, else why not (a pytest skip reason).
+
+    With ``CUSTODYGRAPH_REQUIRE_NODE=1`` (CI sets it) it always returns None, so a missing
+    linter fails the tests instead of skipping them.
+    """
+    if os.environ.get("CUSTODYGRAPH_REQUIRE_NODE") == "1":
+        return None
     if shutil.which("node") is None:
         return "node is not on PATH"
     if not PACKAGE_DIR.is_dir():

@@ -1,0 +1,91 @@
+"""Every statement the Neo4j backend can send is valid Neo4j 5 Cypher, by Neo4j's own front end.
+
+The portable statements are recorded while the real API runs against the embedded engine
+(the same strings go to Neo4j); the Neo4j-only DDL is recorded from the Neo4j dialect,
+with neomodel's schema installer running against a recording query runner.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import EXAMPLE
+from cypher_lint import lint, lint_available
+from custodygraph.errors import AmbiguousPerson
+from custodygraph.graph import neo4j as neo4j_backend
+from custodygraph.graph import neo4j_dialect
+from custodygraph.ingest.run import ingest_file
+from custodygraph.queries.custody import custody_chain
+from custodygraph.queries.persons import find_person
+from custodygraph.queries.recurrence import recurring
+
+REASON = lint_available()
+pytestmark = [pytest.mark.node, pytest.mark.skipif(REASON is not None, reason=REASON or "")]
+
+
+class Recording:
+    """A store that records each statement before the real store runs it."""
+
+    def __init__(self, inner):
+        self.inner = inner
+        self.statements: list[str] = []
+        self.backend = inner.backend
+
+    def read(self, query, params=None):
+        self.statements.append(query)
+        return self.inner.read(query, params)
+
+    def write(self, query, params=None):
+        self.statements.append(query)
+        return self.inner.write(query, params)
+
+    def write_batches(self, query, rows, batch_size=5000):
+        self.statements.append(query)
+        return self.inner.write_batches(query, rows, batch_size)
+
+    def after_ingest(self):
+        self.inner.after_ingest()
+
+
+class RecordingQueryRunner:
+    def __init__(self):
+        self.statements: list[str] = []
+
+    def cypher_query(self, query, params=None, *args, **kwargs):
+        self.statements.append(query)
+        return [], []
+
+
+def api_statements(store) -> list[str]:
+    recording = Recording(store)
+    ingest_file(recording, EXAMPLE)
+    custody_chain(recording, "Muhannad al-Ahmad")
+    custody_chain(recording, "Moath al-Smadi")
+    recurring(recording)
+    with pytest.raises(AmbiguousPerson):
+        find_person(recording, "Muhammad")
+    return recording.statements
+
+
+def neo4j_ddl(monkeypatch) -> list[str]:
+    from neomodel import db
+
+    runner = RecordingQueryRunner()
+    monkeypatch.setattr(db._schema, "_query", runner)
+    neo4j_dialect.install_labels()
+    return runner.statements + neo4j_dialect.fulltext_statements() + [neo4j_backend.CLEAR]
+
+
+def test_every_statement_lints_clean(store, monkeypatch):
+    statements = list(dict.fromkeys(api_statements(store) + neo4j_ddl(monkeypatch)))
+    assert len(statements) > 40
+    results = lint(statements)
+    errors = [(r["statement"], r["errors"]) for r in results if r["errors"]]
+    assert errors == []
+
+
+def test_the_linter_does_catch_falkordb_only_syntax():
+    from custodygraph.graph import falkor_dialect
+
+    results = lint(falkor_dialect.fulltext_statements()[:1])
+    assert results[0]["errors"], "FalkorDB's full-text procedure must not pass as Neo4j"
