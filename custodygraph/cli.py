@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import sys
+import time
 
 import click
 
@@ -61,16 +62,34 @@ def cli():
     """
 
 
+class Progress:
+    """Events written, events per second and time left, on one line of standard error."""
+
+    def __init__(self):
+        self.started = time.monotonic()
+
+    def __call__(self, done: int, total: int) -> None:
+        elapsed = max(time.monotonic() - self.started, 1e-6)
+        rate = done / elapsed
+        left = (total - done) / rate if rate else 0
+        click.echo(f"\r{done:,}/{total:,} events  {rate:,.0f}/s  about {left:,.0f} s left ",
+                   nl=False, err=True)
+        if done >= total:
+            click.echo(err=True)
+
+
 @cli.command()
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--dry-run", is_flag=True, help="Check the file and report what would change; "
                                               "write nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.option("--quiet", is_flag=True, help="No progress line (it is only shown on a terminal).")
 @store_options
-def ingest(file, dry_run, as_json, config):
+def ingest(file, dry_run, as_json, quiet, config):
     """Check a case file and load it. On any problem nothing is written."""
+    progress = None if quiet or not sys.stderr.isatty() else Progress()
     with api.connect(config, install=not dry_run) as store:
-        summary = api.ingest(store, file, dry_run=dry_run)
+        summary = api.ingest(store, file, dry_run=dry_run, progress=progress)
     if as_json:
         click.echo(to_json(summary.as_dict()))
         return

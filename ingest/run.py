@@ -1,28 +1,29 @@
-"""One ingest: pick the reader for a file, check it all, plan, write, record the run.
+"""One ingest: check the whole file, then write it in batches, and record the run.
+
+Every reader returns a ``Prepared`` input: the small tables (locations, organisations,
+facilities, sources), already checked in full, and a way to iterate the persons and events
+in batches. A flat file of a million rows is read twice (once to check, once to write) and
+never held in memory; a case file is small and read once.
 
 >>> reader_for("cases.yaml").__name__
-'read_case_file'
+'prepare_case_file'
 """
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 from custodygraph.errors import InvalidInput, Problem
 from custodygraph.graph.store import DEFAULT_BATCH, Store
 from custodygraph.ingest import records as rec
 from custodygraph.ingest import writer
-from custodygraph.ingest.casefile import read_case_file
 
-READERS: dict[str, Callable[[Path], rec.Dataset]] = {
-    ".yaml": read_case_file,
-    ".yml": read_case_file,
-    ".json": read_case_file,
-}
+#: events per write batch: every batch is planned, written and sealed with its digests
+EVENT_BATCH = 10_000
 
 RECORD_RUN = """
 MERGE (r:IngestRun {uid: $uid})
@@ -32,19 +33,58 @@ SET r.file = $file, r.sha256 = $sha256, r.rows = $rows, r.started = $started,
 
 
 @dataclass
+class Prepared:
+    """A checked input: small tables in full, persons and events as re-iterable batches."""
+
+    entities: list[tuple[type, list[rec.Entity]]]
+    batches: Callable[[], Iterator[tuple[list[rec.Person], list[rec.Event]]]]
+    events: int
+
+
+@dataclass
 class IngestSummary:
     file: str
     sha256: str
     events: int
     run: str | None
     dry_run: bool
-    counts: dict[str, dict[str, int]]
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def as_dict(self) -> dict:
         return asdict(self)
 
 
-def reader_for(path: str | Path) -> Callable[[Path], rec.Dataset]:
+def prepare_case_file(path: Path, **_options) -> Prepared:
+    """A YAML or JSON case file, read and checked in full (case files are small)."""
+    from custodygraph.ingest.casefile import read_case_file
+
+    data = read_case_file(path)
+    persons = data.persons
+
+    def batches():
+        for start in range(0, len(data.events), EVENT_BATCH):
+            events = data.events[start:start + EVENT_BATCH]
+            uids = dict.fromkeys(e.person for e in events)
+            yield [persons[u] for u in uids], events
+        # persons without any event are still written
+        if not data.events:
+            yield list(persons.values()), []
+
+    entities = [(rec.Location, list(data.locations.values())),
+                (rec.Organization, list(data.organizations.values())),
+                (rec.Facility, list(data.facilities.values())),
+                (rec.Source, list(data.sources.values()))]
+    return Prepared(entities, batches, len(data.events))
+
+
+READERS: dict[str, Callable[..., Prepared]] = {
+    ".yaml": prepare_case_file,
+    ".yml": prepare_case_file,
+    ".json": prepare_case_file,
+}
+
+
+def reader_for(path: str | Path) -> Callable[..., Prepared]:
     suffix = Path(path).suffix.lower()
     try:
         return READERS[suffix]
@@ -67,11 +107,14 @@ def _now() -> str:
 
 
 def ingest_file(store: Store, path: str | Path, *, dry_run: bool = False,
-                batch_size: int = DEFAULT_BATCH) -> IngestSummary:
+                batch_size: int = DEFAULT_BATCH,
+                progress: Callable[[int, int], None] | None = None,
+                **reader_options) -> IngestSummary:
     """Check a whole file, then write it; on any problem raise InvalidInput and write nothing.
 
-    Ingesting the same file again changes nothing; an edited file updates the records whose
-    content changed. Returns counts of created, updated and unchanged records per kind.
+    Ingesting the same file again changes nothing (and records no run); an edited file
+    updates the records whose content changed. ``progress(done, total)`` is called after
+    each batch of events. Returns counts of created, updated and unchanged records per kind.
     """
     from custodygraph import __version__
 
@@ -79,22 +122,48 @@ def ingest_file(store: Store, path: str | Path, *, dry_run: bool = False,
     if not path.is_file():
         raise InvalidInput([Problem(str(path), None, None, "no such file",
                                     "check the path and the current directory")])
-    data = reader_for(path)(path)
+    prepared = reader_for(path)(path, **reader_options)
     sha = _sha256(path)
-    the_plan = writer.plan(store, data, batch_size)
-    if the_plan.problems:
-        raise InvalidInput(the_plan.problems)
-    counts = {name: asdict(c) for name, c in the_plan.counts.items()}
-    nothing_new = not any(the_plan.changed.values())
-    if dry_run or nothing_new:
-        # an identical re-ingest leaves the graph exactly as it was: no run is recorded
-        return IngestSummary(str(path), sha, len(data.events), None, dry_run, counts)
-    started = _now()
-    run = f"run:{sha[:16]}:{started}"
-    run_params = {"uid": run, "file": path.name, "sha256": sha, "rows": len(data.events),
-                  "started": started, "finished": None, "version": __version__}
-    store.write(RECORD_RUN, run_params)
-    writer.write(store, data, the_plan, run, batch_size)
+    totals = writer.Plan()
+    entity_plan = writer.plan(store, prepared.entities, batch_size)
+    if entity_plan.problems:
+        raise InvalidInput(entity_plan.problems)
+    totals.add(entity_plan)
+
+    run_params: dict | None = None
+
+    def start_run() -> None:
+        nonlocal run_params
+        if run_params is None and not dry_run:
+            started = _now()
+            run_params = {"uid": f"run:{sha[:16]}:{started}", "file": path.name,
+                          "sha256": sha, "rows": prepared.events, "started": started,
+                          "finished": None, "version": __version__}
+            store.write(RECORD_RUN, run_params)
+
+    if any(entity_plan.created.values()) or any(entity_plan.updated.values()):
+        start_run()
+        if not dry_run:
+            writer.write_entities(store, entity_plan, run_params["uid"], batch_size)
+    seen_persons: set[str] = set()
+    done = 0
+    for persons, events in prepared.batches():
+        fresh = [p for p in persons if p.uid not in seen_persons]
+        seen_persons.update(p.uid for p in fresh)
+        batch_plan = writer.plan(store, [(rec.Person, fresh), (rec.Event, events)], batch_size)
+        totals.add(batch_plan)
+        if batch_plan.problems:  # cannot happen for persons and events; kept as a guard
+            raise InvalidInput(batch_plan.problems)
+        if any(batch_plan.created.values()) or any(batch_plan.updated.values()):
+            start_run()
+            if not dry_run:
+                writer.write_cases(store, batch_plan, run_params["uid"], batch_size)
+        done += len(events)
+        if progress:
+            progress(done, prepared.events)
+    counts = {name: asdict(c) for name, c in totals.counts.items()}
+    if run_params is None:
+        return IngestSummary(str(path), sha, prepared.events, None, dry_run, counts)
     store.write(RECORD_RUN, {**run_params, "finished": _now()})
     store.after_ingest()
-    return IngestSummary(str(path), sha, len(data.events), run, False, counts)
+    return IngestSummary(str(path), sha, prepared.events, run_params["uid"], False, counts)

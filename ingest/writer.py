@@ -1,11 +1,14 @@
 """Records into the graph: batched, parameterised, idempotent writes.
 
-The order of the phases is what makes a killed ingest safe to run again:
+An ingest writes the small tables first (locations, organisations, facilities, sources),
+then the persons and events in batches. Each part goes through the same phases, and their
+order is what makes a killed ingest safe to run again:
 
-1. read the digests already stored for every record, to sort records into created, updated
-   and unchanged, and to refuse a record whose kind clashes with the stored node;
-2. write the nodes of new and changed records (MERGE on ``uid``);
-3. replace the links those records own (an event's place, organisation, sources and person);
+1. read the digests already stored for the records, to sort them into created, updated and
+   unchanged, and to refuse a record whose kind clashes with the stored node;
+2. write the nodes of new and changed records (MERGE on ``uid``); new events are created
+   together with their links in one statement;
+3. replace the links changed records own (an event's place, organisation, sources, person);
 4. recompute the derived edges (HELD_AT, ARRESTED_BY, MEMBER_OF) of every person touched;
 5. last, store each record's digest.
 
@@ -114,12 +117,24 @@ class Counts:
 
 @dataclass
 class Plan:
-    """What an ingest will do, decided before anything is written."""
+    """What writing some records will do, decided before anything is written."""
 
     counts: dict[str, Counts] = field(default_factory=lambda: defaultdict(Counts))
-    #: records to write, by class
-    changed: dict[type, list[rec.Entity]] = field(default_factory=lambda: defaultdict(list))
+    #: records to write, by class, split into new ones and changed ones
+    created: dict[type, list[rec.Entity]] = field(default_factory=lambda: defaultdict(list))
+    updated: dict[type, list[rec.Entity]] = field(default_factory=lambda: defaultdict(list))
     problems: list[Problem] = field(default_factory=list)
+
+    def changed(self, cls: type) -> list[rec.Entity]:
+        return self.created.get(cls, []) + self.updated.get(cls, [])
+
+    def add(self, other: "Plan") -> None:
+        for name, c in other.counts.items():
+            mine = self.counts[name]
+            mine.created += c.created
+            mine.updated += c.updated
+            mine.unchanged += c.unchanged
+        self.problems += other.problems
 
 
 def _labels_of(record: rec.Entity) -> list[str]:
@@ -133,19 +148,14 @@ def _labels_of(record: rec.Entity) -> list[str]:
     return [schema.label(name) for name in cls.inherited_labels()]
 
 
-def _records(data: rec.Dataset) -> Iterable[tuple[type, list[rec.Entity]]]:
-    yield rec.Location, list(data.locations.values())
-    yield rec.Organization, list(data.organizations.values())
-    yield rec.Facility, list(data.facilities.values())
-    yield rec.Source, list(data.sources.values())
-    yield rec.Person, list(data.persons.values())
-    yield rec.Event, data.events
+ENTITY_CLASSES = (rec.Location, rec.Organization, rec.Facility, rec.Source)
 
 
-def plan(store: Store, data: rec.Dataset, batch_size: int = DEFAULT_BATCH) -> Plan:
-    """Compare ``data`` with the graph; nothing is written."""
+def plan(store: Store, groups: Iterable[tuple[type, list[rec.Entity]]],
+         batch_size: int = DEFAULT_BATCH) -> Plan:
+    """Compare records with the graph; nothing is written."""
     result = Plan()
-    for cls, items in _records(data):
+    for cls, items in groups:
         kind = KINDS[cls]
         query = READ_DIGESTS.format(label=schema.label(kind.base))
         stored: dict[str, dict[str, Any]] = {}
@@ -158,7 +168,7 @@ def plan(store: Store, data: rec.Dataset, batch_size: int = DEFAULT_BATCH) -> Pl
             row = stored.get(record.uid)
             if row is None:
                 counts.created += 1
-                result.changed[cls].append(record)
+                result.created[cls].append(record)
                 continue
             wanted = set(_labels_of(record))
             if not wanted <= set(row["labels"]):
@@ -173,7 +183,7 @@ def plan(store: Store, data: rec.Dataset, batch_size: int = DEFAULT_BATCH) -> Pl
                 counts.unchanged += 1
             else:
                 counts.updated += 1
-                result.changed[cls].append(record)
+                result.updated[cls].append(record)
     return result
 
 
@@ -185,7 +195,7 @@ def _props(record: rec.Entity, run: str) -> dict[str, Any]:
     return row
 
 
-def _write_nodes(store: Store, cls: type, items: list[rec.Entity], run: str, batch: int) -> None:
+def _write_nodes(store: Store, items: list[rec.Entity], run: str, batch: int) -> None:
     by_labels: dict[tuple[str, ...], list[rec.Entity]] = defaultdict(list)
     for record in items:
         by_labels[tuple(_labels_of(record))].append(record)
@@ -197,7 +207,20 @@ def _write_nodes(store: Store, cls: type, items: list[rec.Entity], run: str, bat
         store.write_batches(query, (_props(r, run) for r in group), batch)
 
 
+def _link_rows(link: Link, items: list[rec.Entity]) -> list[dict[str, str]]:
+    pairs = []
+    for record in items:
+        value = getattr(record, link.field)
+        for target in value if isinstance(value, list) else [value]:
+            if target:
+                pairs.append({"uid": record.uid, "target": target})
+    return pairs
+
+
 def _write_links(store: Store, cls: type, items: list[rec.Entity], batch: int) -> None:
+    """Replace the links ``items`` own: drop the ones they had, MERGE the ones they have."""
+    if not items:
+        return
     kind = KINDS[cls]
     label = schema.label(kind.base)
     rows = [{"uid": r.uid} for r in items]
@@ -209,16 +232,58 @@ def _write_links(store: Store, cls: type, items: list[rec.Entity], batch: int) -
             store.write_batches(DROP_IN.format(label=label, type=schema.rel(link.type)), rows,
                                 batch)
     for link in kind.links:
-        pairs = []
-        for record in items:
-            value = getattr(record, link.field)
-            for target in value if isinstance(value, list) else [value]:
-                if target:
-                    pairs.append({"uid": record.uid, "target": target})
         template = LINK_IN if link.incoming else LINK_OUT
         query = template.format(label=label, target=schema.label(link.target),
                                 type=schema.rel(link.type))
-        store.write_batches(query, pairs, batch)
+        store.write_batches(query, _link_rows(link, items), batch)
+
+
+# New events: the node and all its links in one statement, one variant per combination of
+# the optional links present (MATCH on a missing target would drop the row).
+CREATE_EVENTS = """
+UNWIND $rows AS r
+MATCH (p:Person {{uid: r.person}}){matches}
+CREATE (e:Event {{uid: r.uid}})
+SET {sets}
+CREATE (p)-[:SUBJECT_OF]->(e){creates}
+WITH e, r
+UNWIND r.sources AS su
+MATCH (s:Source {{uid: su}})
+CREATE (e)-[:SOURCED_FROM]->(s)
+"""
+_OPTIONAL_EVENT_LINKS = (  # record field, variable, target label, relationship type
+    ("facility", "f", "Facility", "AT"),
+    ("location", "l", "Location", "AT"),
+    ("organization", "o", "Organization", "BY"),
+)
+
+
+def _create_events(store: Store, events: list[rec.Event], run: str, batch: int) -> None:
+    groups: dict[tuple[bool, ...], list[rec.Event]] = defaultdict(list)
+    for event in events:
+        groups[tuple(bool(getattr(event, f)) for f, *_ in _OPTIONAL_EVENT_LINKS)].append(event)
+    for present, group in groups.items():
+        matches = creates = ""
+        for (fld, var, target, rtype), here in zip(_OPTIONAL_EVENT_LINKS, present):
+            if here:
+                matches += f" MATCH ({var}:{schema.label(target)} {{uid: r.{fld}}})"
+                creates += f" CREATE (e)-[:{schema.rel(rtype)}]->({var})"
+        first = _props(group[0], run)
+        sets = ", ".join(f"e.{key} = r.{key}" for key in first if key != "uid")
+        query = CREATE_EVENTS.format(matches=matches, sets=sets, creates=creates)
+        rows = []
+        for event in group:
+            row = _props(event, run)
+            row.update(person=event.person, facility=event.facility, location=event.location,
+                       organization=event.organization, sources=event.sources)
+            rows.append(row)
+        store.write_batches(query, rows, batch)
+
+
+def _write_digests(store: Store, cls: type, items: list[rec.Entity], batch: int) -> None:
+    label = schema.label(KINDS[cls].base)
+    rows = [{"uid": r.uid, "digest": r.digest()} for r in items]
+    store.write_batches(SET_DIGEST.format(label=label), rows, batch)
 
 
 def derive_edges(rows: Iterable[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
@@ -281,22 +346,30 @@ def rebuild_derived(store: Store, person_uids: list[str], batch: int = DEFAULT_B
             store.write_batches(query, edges.get(rtype, []), batch)
 
 
-def write(store: Store, data: rec.Dataset, the_plan: Plan, run: str,
-          batch: int = DEFAULT_BATCH, progress: Callable[[int], None] | None = None) -> None:
-    """Carry out ``the_plan``. Raises InvalidInput, writing nothing, if it found problems."""
+def write_entities(store: Store, the_plan: Plan, run: str, batch: int = DEFAULT_BATCH) -> None:
+    """Write planned locations, organisations, facilities and sources (small tables)."""
     if the_plan.problems:
         raise InvalidInput(the_plan.problems)
-    changed = the_plan.changed
-    for cls, _ in _records(data):
-        _write_nodes(store, cls, changed.get(cls, []), run, batch)
-        if progress:
-            progress(len(changed.get(cls, [])))
-    for cls, _ in _records(data):
-        _write_links(store, cls, changed.get(cls, []), batch)
-    touched = {e.person for e in changed.get(rec.Event, [])}
-    touched |= {p.uid for p in changed.get(rec.Person, [])}
+    for cls in ENTITY_CLASSES:
+        _write_nodes(store, the_plan.changed(cls), run, batch)
+    for cls in ENTITY_CLASSES:
+        _write_links(store, cls, the_plan.changed(cls), batch)
+    for cls in ENTITY_CLASSES:
+        _write_digests(store, cls, the_plan.changed(cls), batch)
+
+
+def write_cases(store: Store, the_plan: Plan, run: str, batch: int = DEFAULT_BATCH) -> None:
+    """Write planned persons and events, then their derived edges, then their digests."""
+    if the_plan.problems:
+        raise InvalidInput(the_plan.problems)
+    persons = the_plan.changed(rec.Person)
+    _write_nodes(store, persons, run, batch)
+    _write_links(store, rec.Person, persons, batch)
+    _create_events(store, the_plan.created.get(rec.Event, []), run, batch)
+    updated = the_plan.updated.get(rec.Event, [])
+    _write_nodes(store, updated, run, batch)
+    _write_links(store, rec.Event, updated, batch)
+    touched = {e.person for e in the_plan.changed(rec.Event)} | {p.uid for p in persons}
     rebuild_derived(store, sorted(touched), batch)
-    for cls, _ in _records(data):
-        label = schema.label(KINDS[cls].base)
-        rows = [{"uid": r.uid, "digest": r.digest()} for r in changed.get(cls, [])]
-        store.write_batches(SET_DIGEST.format(label=label), rows, batch)
+    _write_digests(store, rec.Person, persons, batch)
+    _write_digests(store, rec.Event, the_plan.changed(rec.Event), batch)
