@@ -9,8 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
+from functools import cache
 from typing import Any
+
+
+@cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(cls) if f.name != "where")
 
 
 @dataclass(frozen=True)
@@ -27,19 +33,18 @@ class Entity:
 
     def props(self) -> dict[str, Any]:
         """The properties written to the graph (links are written separately)."""
-        data = asdict(self)
-        for key in ("uid", "where", *self.links()):
-            data.pop(key, None)
-        return data
+        skip = ("uid", *self.links())
+        return {name: getattr(self, name) for name in _field_names(type(self))
+                if name not in skip}
 
     def links(self) -> tuple[str, ...]:
         return ()
 
     def digest(self) -> str:
         """A hash of everything this record writes, links included, to tell changed rows."""
-        data = asdict(self)
-        data.pop("where")
-        blob = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
+        names = _field_names(type(self))
+        blob = json.dumps([names, [getattr(self, n) for n in names]], ensure_ascii=False,
+                          default=str)
         return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:32]
 
 

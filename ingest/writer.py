@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import Any, Iterable, Iterator
 
 from custodygraph.errors import InvalidInput, Problem
 from custodygraph.graph import schema
@@ -98,6 +98,13 @@ DROP_DERIVED = (
     "UNWIND $rows AS r MATCH (p:Person {uid: r.uid})-[h:HELD_AT|ARRESTED_BY|MEMBER_OF]->() "
     "DELETE h"
 )
+# for persons created in this batch, who have no derived edges yet
+CREATE_DERIVED = """
+UNWIND $rows AS r
+MATCH (p:Person {{uid: r.person}}) MATCH (t:{target} {{uid: r.target}})
+CREATE (p)-[:{type} {{derived: true, earliest: r.earliest, latest: r.latest, events: r.events,
+                     sources: r.sources, confidence: r.confidence}}]->(t)
+"""
 WRITE_DERIVED = """
 UNWIND $rows AS r
 MATCH (p:Person {{uid: r.person}}) MATCH (t:{target} {{uid: r.target}})
@@ -124,6 +131,8 @@ class Plan:
     created: dict[type, list[rec.Entity]] = field(default_factory=lambda: defaultdict(list))
     updated: dict[type, list[rec.Entity]] = field(default_factory=lambda: defaultdict(list))
     problems: list[Problem] = field(default_factory=list)
+    #: digest of every record to write, computed once
+    digests: dict[str, str] = field(default_factory=dict)
 
     def changed(self, cls: type) -> list[rec.Entity]:
         return self.created.get(cls, []) + self.updated.get(cls, [])
@@ -166,6 +175,7 @@ def plan(store: Store, groups: Iterable[tuple[type, list[rec.Entity]]],
         counts = result.counts[kind.name]
         for record in items:
             row = stored.get(record.uid)
+            digest = result.digests[record.uid] = record.digest()
             if row is None:
                 counts.created += 1
                 result.created[cls].append(record)
@@ -179,7 +189,7 @@ def plan(store: Store, groups: Iterable[tuple[type, list[rec.Entity]]],
                     f"makes it {':'.join(sorted(wanted))}",
                     "use the type already recorded, or correct the stored record first",
                 ))
-            elif row["digest"] == record.digest():
+            elif row["digest"] == digest:
                 counts.unchanged += 1
             else:
                 counts.updated += 1
@@ -243,8 +253,7 @@ def _write_links(store: Store, cls: type, items: list[rec.Entity], batch: int) -
 CREATE_EVENTS = """
 UNWIND $rows AS r
 MATCH (p:Person {{uid: r.person}}){matches}
-CREATE (e:Event {{uid: r.uid}})
-SET {sets}
+CREATE (e:Event {{uid: r.uid, {props}}})
 CREATE (p)-[:SUBJECT_OF]->(e){creates}
 WITH e, r
 UNWIND r.sources AS su
@@ -258,7 +267,9 @@ _OPTIONAL_EVENT_LINKS = (  # record field, variable, target label, relationship 
 )
 
 
-def _create_events(store: Store, events: list[rec.Event], run: str, batch: int) -> None:
+def _create_events(store: Store, events: list[rec.Event], run: str, batch: int,
+                   digests: dict[str, str]) -> None:
+    """CREATE new events with their links; ``digests`` seals those it holds at once."""
     groups: dict[tuple[bool, ...], list[rec.Event]] = defaultdict(list)
     for event in events:
         groups[tuple(bool(getattr(event, f)) for f, *_ in _OPTIONAL_EVENT_LINKS)].append(event)
@@ -269,20 +280,22 @@ def _create_events(store: Store, events: list[rec.Event], run: str, batch: int) 
                 matches += f" MATCH ({var}:{schema.label(target)} {{uid: r.{fld}}})"
                 creates += f" CREATE (e)-[:{schema.rel(rtype)}]->({var})"
         first = _props(group[0], run)
-        sets = ", ".join(f"e.{key} = r.{key}" for key in first if key != "uid")
-        query = CREATE_EVENTS.format(matches=matches, sets=sets, creates=creates)
+        props = ", ".join(f"{key}: r.{key}" for key in [*first, "digest"] if key != "uid")
+        query = CREATE_EVENTS.format(matches=matches, props=props, creates=creates)
         rows = []
         for event in group:
             row = _props(event, run)
             row.update(person=event.person, facility=event.facility, location=event.location,
-                       organization=event.organization, sources=event.sources)
+                       organization=event.organization, sources=event.sources,
+                       digest=digests.get(event.uid))
             rows.append(row)
         store.write_batches(query, rows, batch)
 
 
-def _write_digests(store: Store, cls: type, items: list[rec.Entity], batch: int) -> None:
+def _write_digests(store: Store, cls: type, items: list[rec.Entity], digests: dict[str, str],
+                   batch: int) -> None:
     label = schema.label(KINDS[cls].base)
-    rows = [{"uid": r.uid, "digest": r.digest()} for r in items]
+    rows = [{"uid": r.uid, "digest": digests[r.uid]} for r in items]
     store.write_batches(SET_DIGEST.format(label=label), rows, batch)
 
 
@@ -334,16 +347,30 @@ def derive_edges(rows: Iterable[dict[str, Any]]) -> dict[str, list[dict[str, Any
     return out
 
 
+def _write_derived(store: Store, edges: dict[str, list[dict[str, Any]]], batch: int,
+                   template: str) -> None:
+    for rtype in DERIVED_TYPES:
+        query = template.format(target=schema.label(DERIVED_TARGET[rtype]),
+                                type=schema.rel(rtype))
+        store.write_batches(query, edges.get(rtype, []), batch)
+
+
 def rebuild_derived(store: Store, person_uids: list[str], batch: int = DEFAULT_BATCH) -> None:
     """Recompute HELD_AT, ARRESTED_BY and MEMBER_OF for these persons from their events."""
     for start in range(0, len(person_uids), batch):
         uids = person_uids[start:start + batch]
         edges = derive_edges(store.read(PERSON_EVENTS, {"uids": uids}))
         store.write_batches(DROP_DERIVED, [{"uid": u} for u in uids], batch)
-        for rtype in DERIVED_TYPES:
-            query = WRITE_DERIVED.format(target=schema.label(DERIVED_TARGET[rtype]),
-                                         type=schema.rel(rtype))
-            store.write_batches(query, edges.get(rtype, []), batch)
+        _write_derived(store, edges, batch, WRITE_DERIVED)
+
+
+def _event_rows(events: Iterable[rec.Event]) -> Iterator[dict[str, Any]]:
+    """The rows PERSON_EVENTS would return for these events."""
+    for e in events:
+        for source in e.sources or [None]:
+            yield {"person": e.person, "event": e.uid, "type": e.type, "earliest": e.earliest,
+                   "latest": e.latest, "confidence": e.confidence, "facility": e.facility,
+                   "organization": e.organization, "source": source}
 
 
 def write_entities(store: Store, the_plan: Plan, run: str, batch: int = DEFAULT_BATCH) -> None:
@@ -355,21 +382,34 @@ def write_entities(store: Store, the_plan: Plan, run: str, batch: int = DEFAULT_
     for cls in ENTITY_CLASSES:
         _write_links(store, cls, the_plan.changed(cls), batch)
     for cls in ENTITY_CLASSES:
-        _write_digests(store, cls, the_plan.changed(cls), batch)
+        _write_digests(store, cls, the_plan.changed(cls), the_plan.digests, batch)
 
 
 def write_cases(store: Store, the_plan: Plan, run: str, batch: int = DEFAULT_BATCH) -> None:
-    """Write planned persons and events, then their derived edges, then their digests."""
+    """Write planned persons and events, then their derived edges, then their digests.
+
+    Persons created by this plan have, in the graph, exactly the events of this plan: their
+    derived edges are computed here and created, and their new events are sealed with their
+    digest at once. Should the run die before the person's own digest is written, the next
+    run finds the person changed and rebuilds its derived edges from the graph.
+    """
     if the_plan.problems:
         raise InvalidInput(the_plan.problems)
     persons = the_plan.changed(rec.Person)
+    new_persons = {p.uid for p in the_plan.created.get(rec.Person, [])}
     _write_nodes(store, persons, run, batch)
     _write_links(store, rec.Person, persons, batch)
-    _create_events(store, the_plan.created.get(rec.Event, []), run, batch)
+    created = the_plan.created.get(rec.Event, [])
+    sealed = {e.uid: the_plan.digests[e.uid] for e in created if e.person in new_persons}
+    _create_events(store, created, run, batch, sealed)
     updated = the_plan.updated.get(rec.Event, [])
     _write_nodes(store, updated, run, batch)
     _write_links(store, rec.Event, updated, batch)
-    touched = {e.person for e in the_plan.changed(rec.Event)} | {p.uid for p in persons}
-    rebuild_derived(store, sorted(touched), batch)
-    _write_digests(store, rec.Person, persons, batch)
-    _write_digests(store, rec.Event, the_plan.changed(rec.Event), batch)
+    changed_events = the_plan.changed(rec.Event)
+    fresh = derive_edges(_event_rows(e for e in changed_events if e.person in new_persons))
+    _write_derived(store, fresh, batch, CREATE_DERIVED)
+    touched = {e.person for e in changed_events} | {p.uid for p in persons}
+    rebuild_derived(store, sorted(touched - new_persons), batch)
+    _write_digests(store, rec.Person, persons, the_plan.digests, batch)
+    _write_digests(store, rec.Event, [e for e in changed_events if e.uid not in sealed],
+                   the_plan.digests, batch)
