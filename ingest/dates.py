@@ -6,8 +6,11 @@ The bounds are the strict range the EDTF expression covers ("2018-12~" is 2018-1
 
 from __future__ import annotations
 
+import calendar
+import re
 import time
 from dataclasses import dataclass
+from functools import lru_cache
 
 from edtf import parse_edtf
 from edtf.parser.edtf_exceptions import EDTFParseException
@@ -32,7 +35,39 @@ def _iso(value: time.struct_time) -> str:
     return f"{value.tm_year:04d}-{value.tm_mon:02d}-{value.tm_mday:02d}"
 
 
+# Year, year-month or a full date, with an optional qualifier: by far the most common
+# forms. They are read directly; every other form goes to the EDTF library. A test checks
+# that both readings agree on these forms.
+_PLAIN = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?([~?%]?)")
+
+
+def _plain_bounds(text: str) -> tuple[str, str] | None:
+    match = _PLAIN.fullmatch(text)
+    if not match:
+        return None
+    year, month, day = int(match[1]), match[2], match[3]
+    if month is None:
+        return f"{year:04d}-01-01", f"{year:04d}-12-31"
+    m = int(month)
+    if not 1 <= m <= 12:
+        return None  # seasons (21-41) and errors: the library decides
+    last = calendar.monthrange(year, m)[1]
+    if day is None:
+        return f"{year:04d}-{m:02d}-01", f"{year:04d}-{m:02d}-{last:02d}"
+    d = int(day)
+    if not 1 <= d <= last:
+        return None
+    return f"{year:04d}-{m:02d}-{d:02d}", f"{year:04d}-{m:02d}-{d:02d}"
+
+
 def _bounds(text: str) -> tuple[str, str]:
+    plain = _plain_bounds(text)
+    if plain is not None:
+        return plain
+    return _library_bounds(text)
+
+
+def _library_bounds(text: str) -> tuple[str, str]:
     try:
         parsed = parse_edtf(text)
         return _iso(parsed.lower_strict()), _iso(parsed.upper_strict())
@@ -53,6 +88,7 @@ def _qualifier(text: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=65536)
 def parse_date(text: str | None) -> DateReading:
     """Read an EDTF date or interval.
 
