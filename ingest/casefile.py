@@ -78,6 +78,13 @@ def _load(path: Path) -> Any:
                                     "save it as UTF-8")]) from None
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.reader.ReaderError as exc:
+        line = text[: exc.position].count("\n") + 1
+        column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        raise InvalidInput([Problem(
+            str(path), line, column,
+            f"the file holds a control character (code {exc.character:#04x}) that YAML and "
+            "JSON do not allow", "remove it, or check that this is the right file")]) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         raise InvalidInput([Problem(
