@@ -67,3 +67,26 @@ class InvalidInput(CustodyGraphError):
         tail = [f"... and {more} more problems"] if more else []
         summary = f"{len(problems)} problem(s) found; nothing was written."
         super().__init__("\n".join(head + tail + [summary]))
+
+
+class EntityNotFound(CustodyGraphError):
+    """No facility, organisation, place, source or person matches what was asked for."""
+
+
+class AmbiguousEntity(CustodyGraphError):
+    """A name matches several entities; the caller must choose by uid."""
+
+    def __init__(self, query: str, matches: list[dict]):
+        self.query = query
+        self.matches = matches
+        lines = [f"{query!r} matches {len(matches)} entries; ask again with one uid:"]
+        lines += [f"  {m['uid']}  {m['name']}" for m in matches]
+        super().__init__("\n".join(lines))
+
+
+class InvalidFilter(CustodyGraphError):
+    """A query option has a value the query cannot use (a bad date, an unknown type)."""
+
+
+class NoPath(CustodyGraphError):
+    """Two entities are not connected within the allowed number of steps."""

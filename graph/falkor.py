@@ -38,6 +38,8 @@ class FalkorStore:
     """The default store: starts the embedded server on first use and reuses it afterwards."""
 
     backend = "falkordb"
+    #: engine-specific statement builders (search, shortest path, DDL)
+    dialect = falkor_dialect
 
     def __init__(self, data_dir: Path, graph: str = GRAPH_NAME):
         self.server = EmbeddedServer(data_dir)

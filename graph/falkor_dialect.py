@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from custodygraph.graph import schema
 
 #: labels whose names are searched with the full-text index
@@ -38,3 +40,80 @@ def is_already_exists(message: str) -> bool:
     """Whether a DDL error only says the index or constraint is there already."""
     text = message.lower()
     return "already indexed" in text or "already exists" in text
+
+
+# --- name search ---------------------------------------------------------------------------
+#: words RediSearch leaves out of its English index: a query term that is one of them matches
+#: nothing, and with the terms joined by AND it would empty the whole answer
+STOPWORDS = frozenset(
+    "a an and are as at be but by for if in into is it no not of on or such that the their "
+    "then there these they this to was will with".split()
+)
+_WORD = re.compile(r"\w+")
+
+#: the columns every search statement returns, the same on both engines
+SEARCH_RETURN = (
+    "RETURN node.uid AS uid, node.name AS name, node.name_ar AS name_ar, "
+    "node.aliases AS aliases, node.kind AS kind, labels(node) AS labels, "
+    "node.protected AS protected, score"
+)
+
+
+def fulltext_query(text: str) -> str | None:
+    """Turn what a user typed into a RediSearch query that cannot carry any operator.
+
+    Only runs of letters and digits survive; each becomes a prefix term, and a word of four
+    letters or more also matches within one edit. The terms are all required. Returns None
+    when nothing searchable is left.
+
+    >>> fulltext_query('Sednaya "prisn" -(x)')
+    '(sednaya*|%sednaya%) (prisn*|%prisn%)'
+    >>> fulltext_query("the *") is None
+    True
+    """
+    terms = []
+    for word in _WORD.findall(text.casefold()):
+        word = word.replace("_", "")
+        if len(word) < 2 or word in STOPWORDS:
+            continue
+        terms.append(f"({word}*|%{word}%)" if len(word) >= 4 else f"{word}*")
+    return " ".join(terms) or None
+
+
+def search_statements() -> list[str]:
+    """One full-text query per searchable label, each taking ``$query``."""
+    return [
+        f"CALL db.idx.fulltext.queryNodes('{schema.label(lab)}', $query) YIELD node, score "
+        + SEARCH_RETURN
+        for lab in SEARCHABLE
+    ]
+
+
+# --- shortest path -------------------------------------------------------------------------
+def shortest_path_statement(label_a: str, label_b: str, rel_types: list[str],
+                            max_hops: int) -> str:
+    """The one shortest path, in either direction, from ``$a`` to ``$b`` (uids).
+
+    FalkorDB's ``shortestPath`` follows directed edges only, so this uses its ``algo.SPpaths``
+    procedure, which can walk both ways. Returns ``nodes`` (maps) and ``rels`` (lists of
+    type, start uid, end uid); no row when there is no such path.
+    """
+    if not isinstance(max_hops, int) or not 1 <= max_hops <= 12:
+        raise ValueError(f"max_hops must be an integer from 1 to 12, not {max_hops!r}")
+    types = ", ".join(f"'{schema.rel(t)}'" for t in rel_types)
+    return (
+        f"MATCH (a:{schema.label(label_a)} {{uid: $a}}) "
+        f"MATCH (b:{schema.label(label_b)} {{uid: $b}}) "
+        f"CALL algo.SPpaths({{sourceNode: a, targetNode: b, relTypes: [{types}], "
+        f"relDirection: 'both', maxLen: {max_hops}, pathCount: 1}}) YIELD path "
+        f"WITH path AS found " + PATH_RETURN
+    )
+
+
+#: what a path statement returns from the path ``found``, the same on both engines
+PATH_RETURN = (
+    "RETURN [n IN nodes(found) | {uid: n.uid, name: n.name, title: n.title, labels: labels(n), "
+    "type: n.type, kind: n.kind, earliest: n.earliest, latest: n.latest, "
+    "protected: n.protected}] AS nodes, "
+    "[r IN relationships(found) | [type(r), startNode(r).uid, endNode(r).uid]] AS rels"
+)

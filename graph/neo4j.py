@@ -31,6 +31,8 @@ CLEAR = "MATCH (n) CALL { WITH n DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS
 
 class Neo4jStore:
     backend = "neo4j"
+    #: engine-specific statement builders (search, shortest path, DDL)
+    dialect = neo4j_dialect
 
     def __init__(self, uri: str, user: str | None, password: str | None, database: str | None):
         import neo4j

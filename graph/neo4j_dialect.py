@@ -6,6 +6,8 @@ this module adds what neomodel does not declare for us: the full-text index over
 
 from __future__ import annotations
 
+import re
+
 from custodygraph.graph import schema
 
 FULLTEXT_INDEX = "custodygraph_names"
@@ -40,3 +42,69 @@ def install_with_neomodel(driver, database: str | None) -> list[str]:
     if database:
         db._database_name = database
     return install_labels()
+
+
+# --- name search ---------------------------------------------------------------------------
+_WORD = re.compile(r"\w+")
+
+#: the columns every search statement returns, the same on both engines
+SEARCH_RETURN = (
+    "RETURN node.uid AS uid, node.name AS name, node.name_ar AS name_ar, "
+    "node.aliases AS aliases, node.kind AS kind, labels(node) AS labels, "
+    "node.protected AS protected, score"
+)
+
+
+def fulltext_query(text: str) -> str | None:
+    """Turn what a user typed into a Lucene query that cannot carry any operator.
+
+    Only runs of letters and digits survive, lower-cased (so AND, OR and NOT are plain words);
+    each becomes a prefix term, and a word of four letters or more also matches within one
+    edit. The terms are all required. Returns None when nothing searchable is left.
+
+    >>> fulltext_query('Sednaya "prisn" AND -(x)')
+    '(sednaya* OR sednaya~1) AND (prisn* OR prisn~1) AND and*'
+    """
+    terms = []
+    for word in _WORD.findall(text.casefold()):
+        word = word.replace("_", "")
+        if len(word) < 2:
+            continue
+        terms.append(f"({word}* OR {word}~1)" if len(word) >= 4 else f"{word}*")
+    return " AND ".join(terms) or None
+
+
+def search_statements() -> list[str]:
+    """The full-text query over every searchable label, taking ``$query``."""
+    return [
+        f"CALL db.index.fulltext.queryNodes('{FULLTEXT_INDEX}', $query) YIELD node, score "
+        + SEARCH_RETURN
+    ]
+
+
+# --- shortest path -------------------------------------------------------------------------
+#: what a path statement returns from the path ``found``, the same on both engines
+PATH_RETURN = (
+    "RETURN [n IN nodes(found) | {uid: n.uid, name: n.name, title: n.title, labels: labels(n), "
+    "type: n.type, kind: n.kind, earliest: n.earliest, latest: n.latest, "
+    "protected: n.protected}] AS nodes, "
+    "[r IN relationships(found) | [type(r), startNode(r).uid, endNode(r).uid]] AS rels"
+)
+
+
+def shortest_path_statement(label_a: str, label_b: str, rel_types: list[str],
+                            max_hops: int) -> str:
+    """The one shortest path, in either direction, from ``$a`` to ``$b`` (uids).
+
+    Returns ``nodes`` (maps) and ``rels`` (lists of type, start uid, end uid); no row when
+    there is no such path. The caller never asks for the path from a node to itself, which
+    Neo4j refuses.
+    """
+    if not isinstance(max_hops, int) or not 1 <= max_hops <= 12:
+        raise ValueError(f"max_hops must be an integer from 1 to 12, not {max_hops!r}")
+    types = "|".join(schema.rel(t) for t in rel_types)
+    return (
+        f"MATCH (a:{schema.label(label_a)} {{uid: $a}}) "
+        f"MATCH (b:{schema.label(label_b)} {{uid: $b}}) "
+        f"MATCH found = shortestPath((a)-[:{types}*1..{max_hops}]-(b)) " + PATH_RETURN
+    )

@@ -181,6 +181,8 @@ class Person(Named):
     held_at = RelationshipTo("Facility", "HELD_AT")
     arrested_by = RelationshipTo("Organization", "ARRESTED_BY")
     member_of = RelationshipTo("Organization", "MEMBER_OF")
+    #: command of a unit or branch; the edge carries ``earliest`` and ``latest`` ISO bounds
+    commanded = RelationshipTo("Organization", "COMMANDED")
 
 
 class IngestRun(Entity):

@@ -5,17 +5,29 @@ begins comes first. Where the bounds overlap or are missing, the explicit sequen
 in the case file or the sequence column) decides. Consecutive events at the same place form
 one step. The chain begins at the first custody event (arrest, surrender, detention,
 disappearance); earlier events are returned as background.
+
+Three things are flagged rather than smoothed over:
+
+- **gaps**: no record places the person anywhere between two steps for more than
+  ``GAP_DAYS`` days (from the earlier step's latest date to the later step's earliest), or a
+  step has no date at all, so its time relative to its neighbours is unknown;
+- **conflicts**: two sources with no source in common place the person at two different
+  facilities at overlapping times; both reports stay in the chain, side by side, and neither
+  is chosen;
+- the **final status** (in custody or disappeared, died in custody, body delivered, released,
+  unknown), the event that settled it, and the last event that shows the person alive or
+  seen.
 """
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import asdict, dataclass, field
-from typing import Any
-
-import networkx as nx
+from datetime import date
+from typing import Any, Iterable, Iterator
 
 from custodygraph.graph.store import Store
-from custodygraph.ingest.vocabulary import CONFIDENCE, CUSTODY_TYPES
+from custodygraph.ingest.vocabulary import CONFIDENCE, CUSTODY_TYPES, HELD_TYPES
 from custodygraph.queries import redact
 from custodygraph.queries.persons import find_person
 
@@ -46,6 +58,35 @@ STATUS_DIED = "died in custody"
 STATUS_RELEASED = "released"
 STATUS_HELD = "in custody or disappeared"
 STATUS_UNKNOWN = "unknown"
+#: every final status, from the most to the least settled
+STATUSES = (STATUS_BODY, STATUS_DIED, STATUS_RELEASED, STATUS_HELD, STATUS_UNKNOWN)
+#: event types that say the person was dead; they never show the person alive
+DEATH_TYPES = frozenset({"death", "death_notification", "body_delivery", "burial"})
+#: event types that show nothing about where the person was; neither does a death
+UNSEEN_TYPES = DEATH_TYPES | {"disappearance"}
+#: longer than this without any record between two steps is a gap
+GAP_DAYS = 30
+
+# Every event of every person (or of the persons in $uids), for the queries that need all
+# chains at once (flows, statistics, the outcome filter). Places are told apart by ``level``,
+# which only locations have.
+ALL_EVENTS = """
+MATCH (p:Person)-[:SUBJECT_OF]->(e:Event)
+OPTIONAL MATCH (e)-[:AT]->(place)
+RETURN p.uid AS person, e.uid AS uid, e.type AS type, e.earliest AS earliest,
+       e.latest AS latest, e.sequence AS sequence, e.confidence AS confidence,
+       place.uid AS place_uid, place.name AS place_name, place.kind AS place_kind,
+       place.level AS place_level
+"""
+SOME_EVENTS = """
+UNWIND $uids AS u
+MATCH (p:Person {uid: u})-[:SUBJECT_OF]->(e:Event)
+OPTIONAL MATCH (e)-[:AT]->(place)
+RETURN p.uid AS person, e.uid AS uid, e.type AS type, e.earliest AS earliest,
+       e.latest AS latest, e.sequence AS sequence, e.confidence AS confidence,
+       place.uid AS place_uid, place.name AS place_name, place.kind AS place_kind,
+       place.level AS place_level
+"""
 
 
 @dataclass
@@ -60,6 +101,34 @@ class Step:
     sources: list[dict[str, Any]]
     confidence: str | None
     events: list[dict[str, Any]] = field(default_factory=list)
+    #: true when a report of this step conflicts with a report of another (see Chain.conflicts)
+    conflicting: bool = False
+
+
+@dataclass
+class Gap:
+    """Unknown whereabouts between step ``after`` and step ``before`` (numbered from 1)."""
+
+    after: int
+    before: int
+    #: "no record between the steps" or "undated step"
+    reason: str
+    #: the dates between which nothing places the person (None for an undated step)
+    start: str | None = None
+    end: str | None = None
+    days: int | None = None
+
+
+@dataclass
+class Conflict:
+    """Two reports from different sources that place the person in two facilities at once."""
+
+    #: the step numbers (from 1) that hold the two reports
+    steps: list[int]
+    #: the two events side by side: uid, type, place, dates and sources of each
+    reports: list[dict[str, Any]]
+    #: the dates both reports allow
+    overlap: list[str | None]
 
 
 @dataclass
@@ -70,6 +139,12 @@ class Chain:
     status: str
     #: true when dates and explicit sequence disagree; the steps then follow the dates
     order_conflict: bool = False
+    gaps: list[Gap] = field(default_factory=list)
+    conflicts: list[Conflict] = field(default_factory=list)
+    #: the event that settled the status (death, body delivery, release), if any
+    status_event: dict[str, Any] | None = None
+    #: the last event that shows the person alive or seen, with its date bounds
+    last_seen: dict[str, Any] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -122,29 +197,54 @@ def order_events(events: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], bo
     >>> [e["uid"] for e in order_events([a, b])[0]]
     ['b', 'a']
     """
-    graph = nx.DiGraph()
-    graph.add_nodes_from(e["uid"] for e in events)
     by_uid = {e["uid"]: e for e in events}
+    after: dict[str, list[str]] = {uid: [] for uid in by_uid}
     for a in events:
         for b in events:
             if a is b:
                 continue
             if _before(a, b):
-                graph.add_edge(a["uid"], b["uid"])
+                after[a["uid"]].append(b["uid"])
             elif (not _before(b, a) and a["sequence"] is not None and b["sequence"] is not None
                   and a["sequence"] < b["sequence"]):
-                graph.add_edge(a["uid"], b["uid"])
+                after[a["uid"]].append(b["uid"])
 
     def key(uid: str):
         e = by_uid[uid]
         return (e["earliest"] or "", e["sequence"] if e["sequence"] is not None else 0, uid)
 
-    try:
-        order = list(nx.lexicographical_topological_sort(graph, key=key))
+    order = _topological(after, key)
+    if order is not None:
         return [by_uid[u] for u in order], False
-    except nx.NetworkXUnfeasible:
-        dated = sorted(events, key=lambda e: (e["earliest"] or "9999", key(e["uid"])))
-        return dated, True
+    dated = sorted(events, key=lambda e: (e["earliest"] or "9999", key(e["uid"])))
+    return dated, True
+
+
+def _topological(after: dict[str, list[str]], key) -> list[str] | None:
+    """Kahn's algorithm taking, of the nodes free to come next, the one with the smallest
+    ``key``; None when the edges make a cycle. (networkx's lexicographical topological sort,
+    without importing networkx on every command.)
+
+    >>> _topological({"a": ["b"], "b": [], "c": []}, key=lambda n: n)
+    ['a', 'b', 'c']
+    >>> _topological({"a": ["b"], "b": ["a"]}, key=lambda n: n) is None
+    True
+    """
+    waiting = {node: 0 for node in after}
+    for targets in after.values():
+        for target in targets:
+            waiting[target] += 1
+    ready = [(key(node), node) for node, count in waiting.items() if count == 0]
+    heapq.heapify(ready)
+    order = []
+    while ready:
+        _, node = heapq.heappop(ready)
+        order.append(node)
+        for target in after[node]:
+            waiting[target] -= 1
+            if waiting[target] == 0:
+                heapq.heappush(ready, (key(target), target))
+    return order if len(order) == len(after) else None
 
 
 def _lowest(confidences: list[str | None]) -> str | None:
@@ -152,7 +252,7 @@ def _lowest(confidences: list[str | None]) -> str | None:
 
 
 EVENT_FIELDS = ("uid", "type", "earliest", "latest", "date_text", "date_edtf", "confidence",
-                "notes")
+                "notes", "place", "sources")
 
 
 def _step(group: list[dict[str, Any]]) -> Step:
@@ -165,7 +265,7 @@ def _step(group: list[dict[str, Any]]) -> Step:
         organizations=list({o["uid"]: o for e in group for o in e["organizations"]}.values()),
         sources=list({s["uid"]: s for e in group for s in e["sources"]}.values()),
         confidence=_lowest([e["confidence"] for e in group]),
-        events=[{k: e[k] for k in EVENT_FIELDS} for e in group],
+        events=[{k: e.get(k) for k in EVENT_FIELDS} for e in group],
     )
 
 
@@ -182,24 +282,110 @@ def _steps(events: list[dict[str, Any]]) -> list[Step]:
 
 
 def _status(events: list[dict[str, Any]]) -> str:
-    types = [e["type"] for e in events]
-    if "body_delivery" in types or "burial" in types:
-        return STATUS_BODY
-    if "death" in types or "death_notification" in types:
-        return STATUS_DIED
-    if types and types[-1] == "release":
-        return STATUS_RELEASED
-    if any(t in CUSTODY_TYPES for t in types):
-        return STATUS_HELD
-    return STATUS_UNKNOWN
+    return final_status(events)[0]
 
 
-def custody_chain(store: Store, person: str, *, include_confidential: bool = False) -> Chain:
+def final_status(events: list[dict[str, Any]]) -> tuple[str, dict[str, Any] | None]:
+    """The final status of a person from their ordered events, and the event that settled it.
+
+    >>> final_status([{"type": "arrest"}, {"type": "release"}])[0]
+    'released'
+    >>> final_status([{"type": "arrest"}, {"type": "release"}, {"type": "arrest"}])[0]
+    'in custody or disappeared'
+    """
+    for types, status in ((("body_delivery", "burial"), STATUS_BODY),
+                          (("death", "death_notification"), STATUS_DIED)):
+        found = [e for e in events if e["type"] in types]
+        if found:
+            return status, found[-1]
+    if events and events[-1]["type"] == "release":
+        return STATUS_RELEASED, events[-1]
+    if any(e["type"] in CUSTODY_TYPES for e in events):
+        return STATUS_HELD, None
+    return STATUS_UNKNOWN, None
+
+
+def last_seen(events: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The last of the ordered events that shows the person alive or seen somewhere."""
+    seen = [e for e in events if e["type"] not in UNSEEN_TYPES]
+    return _brief(seen[-1]) if seen else None
+
+
+def _brief(event: dict[str, Any] | None) -> dict[str, Any] | None:
+    if event is None:
+        return None
+    return {"uid": event["uid"], "type": event["type"], "earliest": event["earliest"],
+            "latest": event["latest"], "date_text": event.get("date_text"),
+            "place": event.get("place")}
+
+
+def _days(start: str, end: str) -> int:
+    return (date.fromisoformat(end) - date.fromisoformat(start)).days
+
+
+def find_gaps(steps: list[Step], gap_days: int = GAP_DAYS) -> list[Gap]:
+    """Gaps between consecutive steps: an undated step, or more than ``gap_days`` days
+    from one step's latest date to the next step's earliest."""
+    gaps = []
+    for number, (a, b) in enumerate(zip(steps, steps[1:]), start=1):
+        if not (a.earliest or a.latest) or not (b.earliest or b.latest):
+            gaps.append(Gap(number, number + 1, "undated step"))
+        elif a.latest and b.earliest and _days(a.latest, b.earliest) > gap_days:
+            gaps.append(Gap(number, number + 1, "no record between the steps", a.latest,
+                            b.earliest, _days(a.latest, b.earliest)))
+    return gaps
+
+
+def _at_facility(event: dict[str, Any]) -> bool:
+    place = event.get("place")
+    return bool(place and place.get("kind") not in (None, "location")
+                and event["type"] in HELD_TYPES and event["earliest"])
+
+
+def _overlap(a: dict[str, Any], b: dict[str, Any]) -> list[str | None] | None:
+    """The dates both events allow, or None when their bounds do not meet (open end: None)."""
+    start = max(a["earliest"], b["earliest"])
+    ends = [x for x in (a["latest"], b["latest"]) if x]
+    end = min(ends) if ends else None
+    if end is not None and end < start:
+        return None
+    return [start, end]
+
+
+def find_conflicts(steps: list[Step]) -> list[Conflict]:
+    """Reports from disjoint sources placing the person at different facilities at overlapping
+    times. Marks the steps involved as ``conflicting``."""
+    located = [(number, event, {s["uid"] for s in event["sources"]})
+               for number, step in enumerate(steps, start=1)
+               for event in step.events if _at_facility(event)]
+    conflicts = []
+    for i, (na, a, sa) in enumerate(located):
+        for nb, b, sb in located[i + 1:]:
+            if a["place"]["uid"] == b["place"]["uid"] or not sa or not sb or sa & sb:
+                continue
+            both = _overlap(a, b)
+            if both is None:
+                continue
+            conflicts.append(Conflict([na, nb], [_report(a), _report(b)], both))
+            steps[na - 1].conflicting = steps[nb - 1].conflicting = True
+    return conflicts
+
+
+def _report(event: dict[str, Any]) -> dict[str, Any]:
+    return {"uid": event["uid"], "type": event["type"], "place": event["place"],
+            "earliest": event["earliest"], "latest": event["latest"],
+            "date_text": event.get("date_text"), "sources": event["sources"]}
+
+
+def custody_chain(store: Store, person: str, *, include_confidential: bool = False,
+                  gap_days: int = GAP_DAYS) -> Chain:
     """The ordered custody steps of ``person`` (a uid, name or alias).
 
     Each step has its place, the organisations responsible, the earliest and latest dates,
     the event types, the sources (confidential ones redacted unless ``include_confidential``)
-    and the lowest confidence among its events.
+    and the lowest confidence among its events. The chain also lists its gaps (more than
+    ``gap_days`` days without a record, or an undated step), its conflicting reports, the
+    final status with the event that settled it, and when the person was last seen.
     """
     uid = find_person(store, person)["uid"]
     info = store.read(PERSON, {"uid": uid})[0]
@@ -219,4 +405,60 @@ def custody_chain(store: Store, person: str, *, include_confidential: bool = Fal
         "protected": protected,
         "group_size": info["group_size"],
     }
-    return Chain(shown, _steps(events[start:]), background, _status(events), conflict)
+    steps = _steps(events[start:])
+    status, settled = final_status(events)
+    return Chain(shown, steps, background, status, conflict, gaps=find_gaps(steps, gap_days),
+                 conflicts=find_conflicts(steps), status_event=_brief(settled),
+                 last_seen=last_seen(events))
+
+
+def _bulk_events(rows: Iterable[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """Events by person from ALL_EVENTS rows (one row per event and place)."""
+    by_person: dict[str, dict[str, dict[str, Any]]] = {}
+    for row in rows:
+        events = by_person.setdefault(row["person"], {})
+        if row["uid"] in events:
+            continue
+        place = None
+        if row["place_uid"]:
+            place = {"uid": row["place_uid"], "name": row["place_name"],
+                     "kind": "location" if row["place_level"] is not None or not row["place_kind"]
+                     else row["place_kind"]}
+        events[row["uid"]] = {
+            "uid": row["uid"], "type": row["type"], "earliest": row["earliest"],
+            "latest": row["latest"], "sequence": row["sequence"],
+            "confidence": row["confidence"], "place": place, "organizations": [],
+            "sources": [],
+        }
+    return {person: list(events.values()) for person, events in by_person.items()}
+
+
+@dataclass
+class Outline:
+    """A chain without its provenance, as the queries over all chains need it."""
+
+    person: str
+    #: every event, ordered as in the chain (background first)
+    events: list[dict[str, Any]]
+    #: the steps from the first custody event on
+    steps: list[Step]
+    status: str
+
+
+def outlines(store: Store, persons: list[str] | None = None,
+             batch: int = 5000) -> Iterator[Outline]:
+    """The chain outline of every person (or of ``persons``), built from one bulk read.
+
+    The order of events and the steps are exactly those of ``custody_chain``.
+    """
+    if persons is None:
+        chunks = [store.read(ALL_EVENTS)]
+    else:
+        chunks = (store.read(SOME_EVENTS, {"uids": persons[i:i + batch]})
+                  for i in range(0, len(persons), batch))
+    for rows in chunks:
+        for person, events in sorted(_bulk_events(rows).items()):
+            ordered, _ = order_events(events)
+            start = next((i for i, e in enumerate(ordered) if e["type"] in CUSTODY_TYPES),
+                         len(ordered))
+            yield Outline(person, ordered, _steps(ordered[start:]), final_status(ordered)[0])

@@ -4,6 +4,10 @@ Ranked by the number of distinct persons (cases) whose custody events took place
 facility or were carried out by an organisation. Enlistment, conscription, deployment,
 defection and reconciliation do not count: being conscripted into a unit is not being held
 by it. Every count comes with the cases behind it.
+
+The shared filters (queries.filters) narrow the events counted (period, event type,
+confidence, source), the persons counted (region of the hometown, final status) and the
+entries listed (facility or organisation type).
 """
 
 from __future__ import annotations
@@ -13,21 +17,31 @@ from typing import Any
 
 from custodygraph.graph.store import Store
 from custodygraph.ingest.vocabulary import CUSTODY_SIDE_TYPES
-from custodygraph.queries import redact
+from custodygraph.queries.filters import (EVENT_FILTER, Filters, case_list, check, event_params,
+                                          person_scope)
 
-# Rows, not aggregates: the counting is done in Python so that every number is built from
-# the very list of cases returned with it.
+# Each entry comes with the list of its persons' uids, and its count is the length of that
+# list, so no number can stray from its cases. No count() is asked of the engine (FalkorDB
+# 4.16 miscounts some); the tests check these lists against a reference implementation.
 AT_FACILITY = """
 MATCH (p:Person)-[:SUBJECT_OF]->(e:Event)-[:AT]->(n:Facility)
-WHERE e.type IN $types
-RETURN DISTINCT n.uid AS uid, n.name AS name, n.kind AS kind,
-       p.uid AS person, p.name AS person_name, p.protected AS protected
+WHERE ($kind IS NULL OR n.kind = $kind) AND """ + EVENT_FILTER + """
+RETURN n.uid AS uid, collect(DISTINCT p.uid) AS persons
 """
 BY_ORGANIZATION = """
 MATCH (p:Person)-[:SUBJECT_OF]->(e:Event)-[:BY]->(n:Organization)
-WHERE e.type IN $types
-RETURN DISTINCT n.uid AS uid, n.name AS name, n.kind AS kind,
-       p.uid AS person, p.name AS person_name, p.protected AS protected
+WHERE ($kind IS NULL OR n.kind = $kind) AND """ + EVENT_FILTER + """
+RETURN n.uid AS uid, collect(DISTINCT p.uid) AS persons
+"""
+FACILITIES = """
+UNWIND $uids AS u
+MATCH (n:Facility {uid: u})
+RETURN n.uid AS uid, n.name AS name, n.kind AS kind
+"""
+ORGANIZATIONS = """
+UNWIND $uids AS u
+MATCH (n:Organization {uid: u})
+RETURN n.uid AS uid, n.name AS name, n.kind AS kind
 """
 
 
@@ -45,30 +59,36 @@ class Recurring:
         return asdict(self)
 
 
-def recurring(store: Store, *, minimum: int = 1,
+def recurring(store: Store, *, minimum: int = 1, filters: Filters | None = None,
               include_confidential: bool = False) -> list[Recurring]:
     """Facilities and organisations ranked by the number of distinct persons they recur for.
 
     A security branch that both held and arrested people is one entry with both roles.
     Each entry lists its persons (protected persons redacted unless ``include_confidential``).
+    ``filters`` (queries.filters.Filters) narrows the events, persons and entries counted;
+    ``minimum`` leaves out entries with fewer cases. Ties are listed by name.
     """
+    filters = check(store, filters or Filters())
+    scope = person_scope(store, filters)
     found: dict[str, Recurring] = {}
-    persons: dict[str, dict[str, dict[str, str]]] = {}
-    params = {"types": sorted(CUSTODY_SIDE_TYPES)}
-    for role, query in (("place", AT_FACILITY), ("responsible", BY_ORGANIZATION)):
+    persons: dict[str, set[str]] = {}
+    params = event_params(filters, CUSTODY_SIDE_TYPES) | {"kind": filters.kind}
+    for role, query, entries in (("place", AT_FACILITY, FACILITIES),
+                                 ("responsible", BY_ORGANIZATION, ORGANIZATIONS)):
+        uids = set()
         for row in store.read(query, params):
+            kept = set(row["persons"]) if scope is None else scope.intersection(row["persons"])
+            if kept:
+                persons.setdefault(row["uid"], set()).update(kept)
+                uids.add(row["uid"])
+        for row in store.read(entries, {"uids": sorted(uids)}):
             entry = found.setdefault(row["uid"], Recurring(
                 row["uid"], row["name"], row["kind"], [], 0))
-            if role not in entry.roles:
-                entry.roles.append(role)
-            persons.setdefault(row["uid"], {})[row["person"]] = {
-                "uid": row["person"],
-                "name": redact.person_name(row["person_name"], row["protected"],
-                                           include_confidential),
-            }
+            entry.roles.append(role)
+    names = case_list(store, set().union(*persons.values()), include_confidential)
     ranked = []
     for uid, entry in found.items():
-        entry.persons = sorted(persons[uid].values(), key=lambda p: p["uid"])
+        entry.persons = [names[p] for p in sorted(persons[uid])]
         entry.cases = len(entry.persons)
         if entry.cases >= minimum:
             ranked.append(entry)

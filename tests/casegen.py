@@ -106,3 +106,323 @@ def reference_recurrence(cases: CaseSet) -> dict[str, int]:
                 name = org.get(event["organization"]) or org_by_name[event["organization"]]
                 graph.add_edge(person, ("place", name))
     return {node[1]: graph.in_degree(node) for node in graph if node[0] == "place"}
+
+
+# --- richer case sets: places, stays, conflicting reports and outcomes ------------------------
+# ``generate_custody`` leaves ``generate`` untouched. Its cases add what the investigation
+# queries need, each known by construction: hometowns in a town → district → governorate
+# hierarchy, stays with a certain part (two exactly dated events at one facility), undated
+# steps, a second source that places the person elsewhere at the same time, and an outcome.
+
+GOVERNORATES = ("Daraa Governorate", "Damascus Governorate", "Aleppo Governorate")
+PARENT_UNIT = ("Fourth Armoured Division", "military_unit")
+#: how the custody of a generated person ends, and the status the chain must report
+OUTCOME_STATUS = {
+    None: "in custody or disappeared",
+    "release": "released",
+    "death_notification": "died in custody",
+    "body_delivery": "body delivered",
+}
+UNSEEN = {"disappearance", "death", "death_notification", "body_delivery", "burial"}
+
+
+@dataclass
+class TrueStep:
+    """One step of a generated chain, as the chain must show it."""
+
+    facility: str | None  # None: the outcome, at no facility
+    earliest: str | None
+    latest: str | None
+    #: the part of the stay the person was surely there, or None
+    certain: tuple[str, str] | None
+    source: str
+    events: list[str]  # record ids
+    types: list[str]
+
+
+@dataclass
+class CustodySet:
+    cases: list[dict] = field(default_factory=list)
+    #: person id -> the steps of their chain, in order
+    steps: dict[str, list[TrueStep]] = field(default_factory=dict)
+    #: person id -> (step number, step number) pairs that conflict (numbered from 1)
+    conflicts: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
+    status: dict[str, str] = field(default_factory=dict)
+    #: person id -> record id of the last event that shows the person alive
+    last_seen: dict[str, str] = field(default_factory=dict)
+    #: person id -> governorate of the hometown (None: no hometown)
+    governorate: dict[str, str | None] = field(default_factory=dict)
+    #: person id -> (organisation name, record id of the arrest, its earliest, its latest)
+    arrested_by: dict[str, tuple[str, str, str | None, str | None]] = field(default_factory=dict)
+
+    def document(self) -> dict:
+        towns, districts = [], []
+        for g, governorate in enumerate(GOVERNORATES):
+            districts.append({"id": f"d{g}", "name": f"District {g}", "level": "district",
+                              "part_of": f"g{g}"})
+            for t in range(2):
+                towns.append({"id": f"t{g}{t}", "name": f"Town {g}{t}", "level": "town",
+                              "part_of": f"d{g}"})
+        return {
+            "sources": [{"id": "gen", "title": "Generated cases", "type": "report"},
+                        {"id": "witness", "title": "A generated witness", "type": "testimony",
+                         "confidential": True}],
+            "locations": [{"id": "syria", "name": "Syria", "level": "country"}]
+            + [{"id": f"g{g}", "name": name, "level": "governorate", "part_of": "syria"}
+               for g, name in enumerate(GOVERNORATES)] + districts + towns,
+            "facilities": [{"id": f"f{i}", "name": n, "type": t}
+                           for i, (n, t) in enumerate(FACILITIES)],
+            "organizations": [{"id": "parent", "name": PARENT_UNIT[0], "type": PARENT_UNIT[1]}]
+            + [{"id": f"o{i}", "name": n, "type": t} | ({"part_of": "parent"} if i == 0 else {})
+               for i, (n, t) in enumerate(ORGANIZATIONS)],
+            "cases": self.cases,
+        }
+
+    def write(self, path) -> None:
+        path.write_text(yaml.safe_dump(self.document(), allow_unicode=True, sort_keys=False),
+                        encoding="utf-8")
+
+
+def _month_end(day) -> "date":
+    from datetime import date, timedelta
+
+    following = date(day.year + (day.month == 12), day.month % 12 + 1, 1)
+    return following - timedelta(days=1)
+
+
+def generate_custody(seed: int, persons: int, *, undated: float = 0.1, stays: float = 0.3,
+                     conflicts: float = 0.2) -> CustodySet:
+    """Cases whose chains, gaps, conflicts, outcomes and places are known by construction.
+
+    Each person is arrested at a facility, moves through up to four facilities (never the
+    same one twice in a row), each step dated to a month, or a stay given by two exact days,
+    or undated; every dated step begins after the previous one ends. With probability
+    ``conflicts`` a witness places the person at another facility in the month of one step.
+    Then the person is released, or the family is told of the death, or the body is
+    delivered, or nothing more is known.
+    """
+    from datetime import date, timedelta
+
+    rng = random.Random(seed)
+    out = CustodySet()
+    for n in range(persons):
+        pid = f"C{seed}-{n}"
+        counter = iter(range(1000))
+
+        def rid() -> str:
+            return f"{pid}-{next(counter)}"
+
+        hometown = rng.choice([None] + [f"t{g}{t}" for g in range(3) for t in range(2)])
+        person = {"id": pid, "name": f"Detainee {seed} {n}"}
+        if hometown:
+            person["hometown"] = hometown
+        out.governorate[pid] = GOVERNORATES[int(hometown[1])] if hometown else None
+        cur = date(2011 + rng.randrange(10), 1 + rng.randrange(12), 1 + rng.randrange(28))
+        events = [{"record_id": rid(), "event": "enlistment", "organization": "Syrian Arab Army",
+                   "date": f"{cur.year - 1}", "sources": ["gen"], "confidence": "medium"}]
+        steps: list[TrueStep] = []
+        previous = None
+        for s in range(rng.randrange(1, 5)):
+            facility = rng.choice([i for i in range(len(FACILITIES)) if i != previous])
+            previous = facility
+            name = FACILITIES[facility][0]
+            first_type = "arrest" if s == 0 else rng.choice(["detention", "transfer"])
+            base = {"facility": f"f{facility}", "sources": ["gen"],
+                    "confidence": rng.choice(["high", "medium", "low"])}
+            if s == 0 and rng.random() < 0.5:
+                base_org = ORGANIZATIONS[rng.randrange(2)][0]
+                base["organization"] = f"o{[o for o, _ in ORGANIZATIONS].index(base_org)}"
+            roll = rng.random()
+            if roll < undated:
+                first = {"record_id": rid(), "event": first_type} | base
+                step_events = [first]
+                steps.append(TrueStep(name, None, None, None, "gen", [first["record_id"]],
+                                      [first_type]))
+            elif roll < undated + stays:
+                d1 = cur + timedelta(days=rng.randrange(6))
+                d2 = d1 + timedelta(days=rng.randrange(41))
+                first = {"record_id": rid(), "event": first_type, "date": d1.isoformat()} | base
+                seen = {"record_id": rid(), "event": "sighting", "date": d2.isoformat(),
+                        "facility": f"f{facility}", "sources": ["gen"], "confidence": "medium"}
+                step_events = [first, seen]
+                steps.append(TrueStep(name, d1.isoformat(), d2.isoformat(),
+                                      (d1.isoformat(), d2.isoformat()), "gen",
+                                      [first["record_id"], seen["record_id"]],
+                                      [first_type, "sighting"]))
+                cur = d2
+            else:
+                if cur.day > 1:  # the month must begin after the previous step ends
+                    cur = _month_end(cur) + timedelta(days=1)
+                first = {"record_id": rid(), "event": first_type,
+                         "date": f"{cur.year}-{cur.month:02d}"} | base
+                step_events = [first]
+                lo, hi = cur.replace(day=1), _month_end(cur)
+                steps.append(TrueStep(name, lo.isoformat(), hi.isoformat(), None, "gen",
+                                      [first["record_id"]], [first_type]))
+                cur = hi
+            if s == 0:
+                org = first.get("organization")
+                if org:
+                    out.arrested_by[pid] = (ORGANIZATIONS[int(org[1:])][0], first["record_id"],
+                                            steps[-1].earliest, steps[-1].latest)
+            events += step_events
+            cur = cur + timedelta(days=1 + rng.randrange(90))
+        # a witness who places the person elsewhere in the month of one step
+        monthly = [i for i, st in enumerate(steps) if st.earliest and not st.certain]
+        if monthly and rng.random() < conflicts:
+            k = rng.choice(monthly)
+            near = {steps[j].facility for j in (k - 1, k, k + 1) if 0 <= j < len(steps)}
+            other = rng.choice([i for i, (f, _) in enumerate(FACILITIES) if f not in near])
+            witness = {"record_id": rid(), "event": "sighting", "facility": f"f{other}",
+                       "date": steps[k].earliest[:7], "sources": ["witness"],
+                       "confidence": "low"}
+            after = steps[k].events[-1]
+            at = next(i for i, e in enumerate(events) if e["record_id"] == after) + 1
+            events.insert(at, witness)
+            steps.insert(k + 1, TrueStep(FACILITIES[other][0], steps[k].earliest,
+                                         steps[k].latest, None, "witness",
+                                         [witness["record_id"]], ["sighting"]))
+            out.conflicts[pid] = [(k + 1, k + 2)]
+        else:
+            out.conflicts[pid] = []
+        outcome = rng.choice(list(OUTCOME_STATUS))
+        if outcome:
+            when = cur + timedelta(days=rng.randrange(200))
+            last = {"record_id": rid(), "event": outcome, "date": when.isoformat(),
+                    "sources": ["gen"], "confidence": "high"}
+            if outcome == "body_delivery" and hometown:
+                last["location"] = hometown
+            events.append(last)
+            steps.append(TrueStep(None, when.isoformat(), when.isoformat(), None, "gen",
+                                  [last["record_id"]], [outcome]))
+        out.status[pid] = OUTCOME_STATUS[outcome]
+        out.last_seen[pid] = next(e["record_id"] for e in reversed(events)
+                                  if e["event"] not in UNSEEN)
+        out.cases.append({"person": person, "events": events})
+        out.steps[pid] = steps
+    return out
+
+
+# --- references over networkx, computed from what the generator knows ------------------------
+def _day(text):
+    from datetime import date
+
+    return date.fromisoformat(text)
+
+
+def reference_gaps(steps: list[TrueStep], gap_days: int = 30) -> list[tuple[int, int, int | None]]:
+    """(after, before, days) of each gap; days None for an undated step."""
+    out = []
+    for i, (a, b) in enumerate(zip(steps, steps[1:]), start=1):
+        if not a.earliest or not b.earliest:
+            out.append((i, i + 1, None))
+        elif (_day(b.earliest) - _day(a.latest)).days > gap_days:
+            out.append((i, i + 1, (_day(b.earliest) - _day(a.latest)).days))
+    return out
+
+
+def _custody_graph(cases: CustodySet) -> nx.MultiDiGraph:
+    """Persons → facilities they stayed at (one edge per stay, with its dates), facility →
+    facility for each move (with the person and the days between the earliest dates)."""
+    graph = nx.MultiDiGraph()
+    for pid, steps in cases.steps.items():
+        stays = [s for s in steps if s.facility]
+        for i, stay in enumerate(stays):
+            graph.add_edge(("person", pid), ("facility", stay.facility), kind="stay",
+                           earliest=stay.earliest, latest=stay.latest, certain=stay.certain,
+                           position=("only" if len(stays) == 1 else "first" if i == 0 else
+                                     "final" if i == len(stays) - 1 else "intermediate"))
+            if i:
+                a = stays[i - 1]
+                days = None
+                if a.earliest and stay.earliest:
+                    days = (_day(stay.earliest) - _day(a.earliest)).days
+                    days = days if days >= 0 else None
+                graph.add_edge(("facility", a.facility), ("facility", stay.facility),
+                               kind="move", person=pid, days=days)
+    return graph
+
+
+def reference_flows(cases: CustodySet) -> dict[tuple[str, str], dict]:
+    """(origin, destination) -> persons, moves, median days and untimed persons."""
+    import statistics
+
+    graph = _custody_graph(cases)
+    out: dict[tuple[str, str], dict] = {}
+    for a, b, data in graph.edges(data=True):
+        if data["kind"] != "move":
+            continue
+        flow = out.setdefault((a[1], b[1]), {"persons": set(), "moves": 0, "days": [],
+                                             "untimed": set()})
+        flow["persons"].add(data["person"])
+        flow["moves"] += 1
+        if data["days"] is None:
+            flow["untimed"].add(data["person"])
+        else:
+            flow["days"].append(data["days"])
+    for flow in out.values():
+        flow["median"] = statistics.median(flow["days"]) if flow["days"] else None
+    return out
+
+
+def reference_stops(cases: CustodySet) -> dict[str, dict[str, set[str]]]:
+    """facility -> role -> persons."""
+    graph = _custody_graph(cases)
+    out: dict[str, dict[str, set[str]]] = {}
+    for person, facility, data in graph.edges(data=True):
+        if data["kind"] == "stay":
+            roles = out.setdefault(facility[1], {r: set() for r in
+                                                 ("first", "intermediate", "final", "only")})
+            roles[data["position"]].add(person[1])
+    return out
+
+
+def _meet(a_lo, a_hi, b_lo, b_hi):
+    lo, hi = max(a_lo, b_lo), min(a_hi, b_hi)
+    return (lo, hi) if lo <= hi else None
+
+
+def reference_codetention(cases: CustodySet, pid: str) -> dict[str, tuple[str, int]]:
+    """Other person id -> (certainty, days of overlap of that certainty)."""
+    graph = _custody_graph(cases)
+    me = ("person", pid)
+    found: dict[str, dict[str, int]] = {}
+    for _, facility, mine in graph.out_edges(me, data=True):
+        if mine["kind"] != "stay" or not mine["earliest"]:
+            continue
+        for other, _, theirs in graph.in_edges(facility, data=True):
+            if other == me or other[0] != "person" or not theirs["earliest"]:
+                continue
+            level = None
+            if mine["certain"] and theirs["certain"]:
+                both = _meet(*mine["certain"], *theirs["certain"])
+                if both:
+                    level = "certain"
+            if level is None:
+                both = _meet(mine["earliest"], mine["latest"], theirs["earliest"],
+                             theirs["latest"])
+                if both:
+                    level = "possible"
+            if level:
+                days = (_day(both[1]) - _day(both[0])).days + 1
+                entry = found.setdefault(other[1], {"certain": 0, "possible": 0, "any": 0})
+                entry[level] += days
+                entry["any"] += 1 if level == "certain" else 0
+    return {other: ("certain", d["certain"]) if d["any"] else ("possible", d["possible"])
+            for other, d in found.items()}
+
+
+def reference_custody_recurrence(cases: CustodySet, persons: set[str] | None = None
+                                 ) -> dict[str, set[str]]:
+    """Facility or organisation name -> persons, over the persons given (default: all)."""
+    graph = nx.Graph()
+    for pid, steps in cases.steps.items():
+        if persons is not None and pid not in persons:
+            continue
+        for step in steps:
+            if step.facility:
+                graph.add_edge(("person", pid), ("entry", step.facility))
+        if pid in cases.arrested_by:
+            graph.add_edge(("person", pid), ("entry", cases.arrested_by[pid][0]))
+    return {node[1]: {p[1] for p in graph.neighbors(node)}
+            for node in graph if node[0] == "entry"}

@@ -18,6 +18,14 @@ from custodygraph.ingest.run import ingest_file
 from custodygraph.queries.custody import custody_chain
 from custodygraph.queries.persons import find_person
 from custodygraph.queries.recurrence import recurring
+from custodygraph.graph import falkor_dialect
+from custodygraph.queries.codetention import codetained
+from custodygraph.queries.filters import Filters
+from custodygraph.queries.flows import flows
+from custodygraph.queries.paths import PATH_TYPES, shortest_path
+from custodygraph.queries.responsibility import responsibility
+from custodygraph.queries.search import search
+from custodygraph.queries.stats import statistics
 
 REASON = lint_available()
 pytestmark = [pytest.mark.node, pytest.mark.skipif(REASON is not None, reason=REASON or "")]
@@ -30,6 +38,7 @@ class Recording:
         self.inner = inner
         self.statements: list[str] = []
         self.backend = inner.backend
+        self.dialect = inner.dialect
 
     def read(self, query, params=None):
         self.statements.append(query)
@@ -64,7 +73,25 @@ def api_statements(store) -> list[str]:
     recurring(recording)
     with pytest.raises(AmbiguousPerson):
         find_person(recording, "Muhammad")
-    return recording.statements
+    every = Filters(since="2018-07", until="2021", region="Daraa", kind="prison",
+                    event_types=("detention",), outcome="died", min_confidence="medium",
+                    source="sd-2021-02-09")
+    for filters in (None, every):
+        recurring(recording, filters=filters)
+        flows(recording, filters=filters)
+        responsibility(recording, filters=filters)
+        statistics(recording, filters=filters)
+    codetained(recording, "Muhannad al-Ahmad")
+    search(recording, "Sednaya")
+    shortest_path(recording, "Muhannad al-Ahmad", "Sednaya Military Prison")
+    shortest_path(recording, "Osama", "Fourth Armoured Division")
+    # the engine-specific statements FalkorDB ran are swapped for Neo4j's own
+    falkor_only = set(falkor_dialect.search_statements())
+    falkor_only |= {s for s in recording.statements if "algo.SPpaths" in s}
+    neo4j_own = neo4j_dialect.search_statements() + [
+        neo4j_dialect.shortest_path_statement(a, b, list(PATH_TYPES), 6)
+        for a, b in (("Person", "Facility"), ("Person", "Organization"))]
+    return [s for s in recording.statements if s not in falkor_only] + neo4j_own
 
 
 def neo4j_ddl(monkeypatch) -> list[str]:

@@ -1,0 +1,128 @@
+"""Time the investigation queries on a loaded graph and print a Markdown table.
+
+    python benchmarks/queries_bench.py --data-dir DIR [--graph NAME] [--seed 1]
+
+DIR is a data directory whose embedded store already holds the graph (load it first with
+``custodygraph ingest``). The embedded server is started if needed and stays running, so
+the command-line figure is that of a command run against a running server. Measured:
+
+- one custody chain (``custody_chain`` by uid), over ``--chains`` random persons: p50, p99;
+- recurrence over every case (``recurring``), ``--repeat`` times: median;
+- co-detention (``codetained``) for ``--codetention`` random persons: p50, p99;
+- the whole ``custodygraph chain PERSON --format json`` command, ``--cli`` runs: median
+  wall time, interpreter start included.
+
+Targets are those set for a graph of one million events.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from custodygraph.config import Config
+from custodygraph.graph.falkor import FalkorStore
+from custodygraph.queries.codetention import codetained
+from custodygraph.queries.custody import custody_chain
+from custodygraph.queries.recurrence import recurring
+
+PERSONS = "MATCH (p:Person) RETURN p.uid AS uid ORDER BY p.uid"
+EVENTS = "MATCH (e:Event) RETURN count(e) AS n"
+
+TARGETS = {
+    "chain p50": 2.0, "chain p99": 10.0, "recurrence": 1000.0, "co-detention p50": 50.0,
+    "co-detention p99": 50.0, "CLI chain": 600.0,
+}
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The q-th percentile (0-100) by the nearest-rank method."""
+    ranked = sorted(values)
+    rank = max(1, -(-len(ranked) * q // 100))  # ceiling
+    return ranked[int(rank) - 1]
+
+
+def timed(func, *args, **kwargs) -> float:
+    """Milliseconds one call takes."""
+    start = time.perf_counter()
+    func(*args, **kwargs)
+    return (time.perf_counter() - start) * 1000
+
+
+def cli_command() -> list[str]:
+    script = Path(sys.executable).with_name("custodygraph")
+    if script.exists():
+        return [str(script)]
+    found = shutil.which("custodygraph")
+    return [found] if found else [sys.executable, "-m", "custodygraph.cli"]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data-dir", required=True, type=Path,
+                        help="data directory of the embedded store, with the graph loaded")
+    parser.add_argument("--graph", default=Config(Path(".")).graph, help="graph name")
+    parser.add_argument("--seed", type=int, default=1, help="seed of the random persons")
+    parser.add_argument("--chains", type=int, default=1000)
+    parser.add_argument("--codetention", type=int, default=100)
+    parser.add_argument("--repeat", type=int, default=3, help="recurrence runs")
+    parser.add_argument("--cli", type=int, default=5, help="command-line runs")
+    args = parser.parse_args(argv)
+
+    store = FalkorStore(args.data_dir.expanduser().absolute(), args.graph)
+    try:
+        persons = [r["uid"] for r in store.read(PERSONS)]
+        if not persons:
+            print(f"no persons in graph {args.graph!r} of {args.data_dir}", file=sys.stderr)
+            return 1
+        events = store.read(EVENTS)[0]["n"]
+        rng = random.Random(args.seed)
+
+        def sample(n: int) -> list[str]:
+            return [rng.choice(persons) for _ in range(n)]
+
+        custody_chain(store, persons[0])  # warm the connection and the caches
+        chains = [timed(custody_chain, store, uid) for uid in sample(args.chains)]
+        runs = [timed(recurring, store) for _ in range(args.repeat)]
+        cases = len(recurring(store))
+        codet = [timed(codetained, store, uid) for uid in sample(args.codetention)]
+    finally:
+        store.close()
+
+    walls = []
+    for uid in sample(args.cli):
+        command = cli_command() + ["chain", uid, "--data-dir", str(args.data_dir), "--graph",
+                                   args.graph, "--format", "json"]
+        start = time.perf_counter()
+        subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+        walls.append((time.perf_counter() - start) * 1000)
+
+    measured = {
+        "chain p50": percentile(chains, 50), "chain p99": percentile(chains, 99),
+        "recurrence": statistics.median(runs),
+        "co-detention p50": percentile(codet, 50), "co-detention p99": percentile(codet, 99),
+        "CLI chain": statistics.median(walls),
+    }
+    detail = {
+        "chain p50": f"{args.chains} random persons", "chain p99": f"{args.chains} random persons",
+        "recurrence": f"median of {args.repeat}; {cases} facilities and organisations",
+        "co-detention p50": f"{args.codetention} random persons",
+        "co-detention p99": f"{args.codetention} random persons",
+        "CLI chain": f"median of {args.cli}, `custodygraph chain UID --format json`",
+    }
+    print(f"Graph {args.graph!r}: {len(persons):,} persons, {events:,} events.\n")
+    print("| measure | ms | target at 1M events (ms) | runs |")
+    print("|---|---:|---:|---|")
+    for name, value in measured.items():
+        print(f"| {name} | {value:.1f} | {TARGETS[name]:g} | {detail[name]} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,273 @@
+"""Filters shared by the queries over many cases: period, region, type, outcome, confidence, source.
+
+A ``Filters`` value is checked once (``check``) and then applied in two places:
+
+- on events, inside Cypher: ``EVENT_FILTER`` is a fixed ``WHERE`` fragment whose values all
+  travel as parameters (``event_params``); an unset filter is a null parameter and lets every
+  event through;
+- on persons, in Python: the region of the hometown and the final status (``person_scope``).
+
+Period: an event matches when its date bounds overlap the period (``since`` and ``until``
+are inclusive; an open end overlaps everything after its start). An event with no date at
+all does not match a period, since nothing says it falls in it.
+
+Region: the person's hometown lies in the region, following ``PART_OF`` up to
+``REGION_DEPTH`` levels (town → district → governorate → country).
+
+Outcome: the person's final status, as the custody chain computes it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from datetime import date
+from typing import Any
+
+from custodygraph.errors import InvalidFilter
+from custodygraph.graph.store import Store
+from custodygraph.ingest.vocabulary import CONFIDENCE, EVENT_SYNONYMS, EVENT_TYPES, choose
+
+#: how many PART_OF steps a hometown may lie below its region
+REGION_DEPTH = 6
+
+#: --outcome values and the final statuses each one selects
+OUTCOMES: dict[str, tuple[str, ...]] = {
+    "in_custody": ("in custody or disappeared",),
+    "died": ("died in custody", "body delivered"),
+    "body_delivered": ("body delivered",),
+    "released": ("released",),
+    "unknown": ("unknown",),
+}
+
+
+
+def kinds() -> tuple[str, ...]:
+    """The facility and organisation types a ``kind`` filter accepts (from the schema)."""
+    from custodygraph.graph import schema
+
+    return tuple(sorted(set(schema.FACILITY_KINDS) | set(schema.ORGANIZATION_KINDS)))
+
+EVENT_FILTER = """
+($since IS NULL OR ((e.earliest IS NOT NULL OR e.latest IS NOT NULL)
+                    AND (e.latest IS NULL OR e.latest >= $since)))
+AND ($until IS NULL OR (e.earliest IS NOT NULL AND e.earliest <= $until))
+AND ($types IS NULL OR e.type IN $types)
+AND e.confidence IN $confidences
+AND ($source IS NULL OR (e)-[:SOURCED_FROM]->(:Source {uid: $source}))
+"""
+
+IN_REGION = (
+    "MATCH (p:Person)-[:FROM]->(:Location)-[:PART_OF*0..%d]->(:Location {uid: $region}) "
+    "RETURN DISTINCT p.uid AS uid" % REGION_DEPTH
+)
+SOURCE = (
+    "MATCH (s:Source) WHERE s.uid = $text OR s.uid = $uid OR s.title = $text "
+    "RETURN s.uid AS uid ORDER BY s.uid"
+)
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What to keep. Every field left at its default keeps everything."""
+
+    #: ISO date, or a year or a month (taken from its first day)
+    since: str | None = None
+    #: ISO date, or a year or a month (taken to its last day)
+    until: str | None = None
+    #: a location (uid or name): the person's hometown lies in it
+    region: str | None = None
+    #: facility or organisation type of the entry counted (see ``kinds()``)
+    kind: str | None = None
+    #: event types to keep (synonyms accepted)
+    event_types: tuple[str, ...] = ()
+    #: a key of OUTCOMES
+    outcome: str | None = None
+    #: high, medium or low: keep events at least this sure
+    min_confidence: str | None = None
+    #: a source (uid, case-file id or exact title)
+    source: str | None = None
+    #: filled by ``check``: the uids the region and source resolve to
+    resolved: dict[str, str] = field(default_factory=dict, compare=False)
+
+    def is_empty(self) -> bool:
+        return self == Filters()
+
+
+def _day(text: str, end: bool, what: str) -> str:
+    """An ISO day from YYYY, YYYY-MM or YYYY-MM-DD; ``end`` picks the last day of the span.
+
+    >>> _day("2018-02", True, "until")
+    '2018-02-28'
+    >>> _day("2018", False, "since")
+    '2018-01-01'
+    """
+    m = re.fullmatch(r"(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?", text.strip())
+    try:
+        if not m:
+            raise ValueError
+        year, month, day = int(m[1]), m[2], m[3]
+        if day:
+            return date(year, int(month), int(day)).isoformat()
+        if month:
+            first = date(year, int(month), 1)
+            if not end:
+                return first.isoformat()
+            following = date(year + (first.month == 12), first.month % 12 + 1, 1)
+            return date.fromordinal(following.toordinal() - 1).isoformat()
+        return date(year, 12, 31).isoformat() if end else date(year, 1, 1).isoformat()
+    except ValueError:
+        raise InvalidFilter(f"--{what} {text!r} is not a date; write 2018, 2018-07 or "
+                            "2018-07-15") from None
+
+
+def check(store: Store, filters: Filters) -> Filters:
+    """Validate ``filters`` and resolve names to uids; raise InvalidFilter or EntityNotFound."""
+    from custodygraph.queries.search import resolve
+
+    since = _day(filters.since, False, "since") if filters.since else None
+    until = _day(filters.until, True, "until") if filters.until else None
+    if since and until and until < since:
+        raise InvalidFilter(f"--until {filters.until} falls before --since {filters.since}")
+    types = []
+    for value in filters.event_types:
+        try:
+            types.append(choose(value, EVENT_TYPES, EVENT_SYNONYMS))
+        except ValueError as exc:
+            raise InvalidFilter(f"--event-type: {exc}") from None
+    if filters.kind and filters.kind not in kinds():
+        raise InvalidFilter(f"--kind: unknown type {filters.kind!r}; valid types: "
+                            f"{', '.join(kinds())}")
+    if filters.outcome and filters.outcome not in OUTCOMES:
+        raise InvalidFilter(f"--outcome: unknown outcome {filters.outcome!r}; valid outcomes: "
+                            f"{', '.join(OUTCOMES)}")
+    if filters.min_confidence and filters.min_confidence not in CONFIDENCE:
+        raise InvalidFilter(f"--min-confidence: {filters.min_confidence!r} is not one of "
+                            f"{', '.join(CONFIDENCE)}")
+    resolved: dict[str, str] = {}
+    if filters.region:
+        resolved["region"] = resolve(store, filters.region, ("Location",), "place")["uid"]
+    if filters.source:
+        from custodygraph.errors import EntityNotFound
+        from custodygraph.ingest.keys import make_uid
+
+        rows = store.read(SOURCE, {"text": filters.source,
+                                   "uid": make_uid("source", filters.source)})
+        if not rows:
+            raise EntityNotFound(f"no source is called {filters.source!r}; give its uid, its "
+                                 "id in the case file or its exact title")
+        resolved["source"] = rows[0]["uid"]
+    return replace(filters, since=since, until=until, event_types=tuple(types),
+                   resolved=resolved)
+
+
+def event_params(filters: Filters, types: frozenset[str] | None = None) -> dict[str, Any]:
+    """Parameters of EVENT_FILTER. ``types``: the event types the query looks at anyway."""
+    wanted = set(filters.event_types) if filters.event_types else None
+    if types is not None:
+        wanted = set(types) if wanted is None else wanted & set(types)
+    level = CONFIDENCE.index(filters.min_confidence) if filters.min_confidence else 2
+    return {
+        "since": filters.since,
+        "until": filters.until,
+        "types": sorted(wanted) if wanted is not None else None,
+        "confidences": list(CONFIDENCE[:level + 1]),
+        "source": filters.resolved.get("source"),
+    }
+
+
+def event_matches(event: dict[str, Any], filters: Filters) -> bool:
+    """EVENT_FILTER in Python, for events already read (without the source condition).
+
+    >>> event_matches({"type": "arrest", "earliest": None, "latest": None,
+    ...                "confidence": "low"}, Filters(since="2018-01-01"))
+    False
+    """
+    p = event_params(filters)
+    lo, hi = event["earliest"], event["latest"]
+    if p["since"] and (not (lo or hi) or (hi is not None and hi < p["since"])):
+        return False
+    if p["until"] and (lo is None or lo > p["until"]):
+        return False
+    if p["types"] is not None and event["type"] not in p["types"]:
+        return False
+    return event.get("confidence") in p["confidences"]
+
+
+def person_scope(store: Store, filters: Filters) -> set[str] | None:
+    """The persons the region and outcome filters keep, or None when neither is set."""
+    scope: set[str] | None = None
+    if filters.resolved.get("region"):
+        scope = {r["uid"] for r in store.read(IN_REGION, {"region": filters.resolved["region"]})}
+    if filters.outcome:
+        from custodygraph.queries.custody import outlines
+
+        wanted = OUTCOMES[filters.outcome]
+        persons = sorted(scope) if scope is not None else None
+        chosen = {o.person for o in outlines(store, persons) if o.status in wanted}
+        scope = chosen if scope is None else scope & chosen
+    return scope
+
+
+def period_label(earliest: str | None, latest: str | None) -> str:
+    """The year an event falls in, or the span of years its bounds allow.
+
+    >>> period_label("2018-12-01", "2018-12-31")
+    '2018'
+    >>> period_label("2018-07-01", "2021-02-28")
+    '2018-2021'
+    >>> period_label("2020-08-01", None)
+    '2020-..'
+    >>> period_label(None, None)
+    'undated'
+    """
+    if not earliest and not latest:
+        return "undated"
+    first = earliest[:4] if earliest else ".."
+    last = latest[:4] if latest else ".."
+    return first if first == last else f"{first}-{last}"
+
+
+# --- the cases behind a number ---------------------------------------------------------------
+PERSONS = """
+UNWIND $uids AS u
+MATCH (p:Person {uid: u})
+RETURN p.uid AS uid, p.name AS name, p.protected AS protected, p.group_size AS group_size
+"""
+EVERY_PERSON = """
+MATCH (p:Person)
+RETURN p.uid AS uid, p.name AS name, p.protected AS protected, p.group_size AS group_size
+"""
+#: above this many persons, reading every person is quicker than looking each one up
+SCAN_ABOVE = 2000
+SOURCE_EVENTS = "MATCH (e:Event)-[:SOURCED_FROM]->(:Source {uid: $source}) RETURN e.uid AS uid"
+
+
+def case_list(store: Store, uids, include_confidential: bool = False) -> dict[str, dict[str, Any]]:
+    """``{uid: {"uid", "name"}}`` for these persons, protected names redacted unless asked.
+
+    A case that stands for a group of persons also carries its ``group_size``.
+    """
+    from custodygraph.queries import redact
+
+    out = {}
+    wanted = set(uids)
+    rows = (store.read(EVERY_PERSON) if len(wanted) > SCAN_ABOVE
+            else store.read(PERSONS, {"uids": sorted(wanted)}))
+    for row in rows:
+        if row["uid"] not in wanted:
+            continue
+        entry = {"uid": row["uid"], "name": redact.person_name(row["name"], row["protected"],
+                                                               include_confidential)}
+        if row["group_size"]:
+            entry["group_size"] = row["group_size"]
+        out[row["uid"]] = entry
+    return out
+
+
+def source_events(store: Store, filters: Filters) -> set[str] | None:
+    """The events the source filter keeps, or None when it is not set."""
+    source = filters.resolved.get("source")
+    if not source:
+        return None
+    return {r["uid"] for r in store.read(SOURCE_EVENTS, {"source": source})}

@@ -1,0 +1,163 @@
+"""Where are people moved from and to? Transfer flows between facilities, over all chains.
+
+Every custody chain is read (the same ordering and steps as ``custody_chain``) and its steps
+at facilities are taken in order; each pair of consecutive facility steps is one move from
+an origin to a destination. Steps at a location or at no known place are skipped, so a move
+from A to B may pass through an unknown place. A body delivered at a hospital counts as a
+stop there: where bodies reappear is part of the pattern.
+
+**Time of a move.** The number of days from the earliest date of the stay at the origin to
+the earliest date of the stay at the destination: as far as the lower bounds tell, how long
+the person was at the origin before the move. A move has no time when either step has no
+earliest date, or when those dates are out of order (the bounds overlap so that the
+destination could have come first). Each flow gives the median over its timed moves and
+lists the cases whose moves have no time.
+
+**Stops.** For each facility, the persons for whom it was the first, an intermediate or the
+final stop of a chain of two or more facilities, or the only one; each role's share is its
+number of persons over the facility's persons (a person who passed twice may hold two roles).
+
+Filters: region and outcome choose the persons; period, event type, confidence and source
+keep the facility steps that have at least one matching event; a facility or organisation
+type keeps the moves with that type at either end, and the stops of that type.
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from typing import Any
+
+from custodygraph.graph.store import Store
+from custodygraph.queries.custody import Step, outlines
+from custodygraph.queries.filters import (Filters, case_list, check, event_matches,
+                                          person_scope, source_events)
+
+ROLES = ("first", "intermediate", "final", "only")
+
+
+@dataclass
+class Flow:
+    origin: dict[str, Any]
+    destination: dict[str, Any]
+    #: distinct persons who made this move
+    cases: int
+    persons: list[dict[str, Any]]
+    #: number of moves (a person may make the same move twice)
+    moves: int
+    #: median days of the timed moves (see the module's notes), or None
+    median_days: float | None
+    timed: int
+    #: persons with at least one move of this flow that has no time
+    untimed: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class Stop:
+    facility: dict[str, Any]
+    cases: int
+    #: role -> persons for whom the facility held that place in the chain
+    roles: dict[str, list[dict[str, Any]]]
+    #: role -> share of the facility's persons, rounded to three places
+    shares: dict[str, float]
+
+
+@dataclass
+class Flows:
+    flows: list[Flow]
+    stops: list[Stop]
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def move_days(origin: Step, destination: Step) -> int | None:
+    """Days between the earliest dates of two steps, or None (see the module's notes)."""
+    if not origin.earliest or not destination.earliest:
+        return None
+    days = (date.fromisoformat(destination.earliest) - date.fromisoformat(origin.earliest)).days
+    return days if days >= 0 else None
+
+
+def _facility_steps(steps: list[Step], keep) -> list[Step]:
+    return [s for s in steps
+            if s.place and s.place.get("kind") not in (None, "location") and keep(s)]
+
+
+def flows(store: Store, *, filters: Filters | None = None,
+          include_confidential: bool = False) -> Flows:
+    """Moves between facilities, weighted by persons, with their median time; and each
+    facility's share as first, intermediate, final or only stop.
+
+    Returns ``Flows``: flows ranked by cases, then moves, then names; stops ranked by cases.
+    Every figure comes with its persons (protected ones redacted unless
+    ``include_confidential``).
+    """
+    filters = check(store, filters or Filters())
+    scope = person_scope(store, filters)
+    sourced = source_events(store, filters)
+
+    def keep(step: Step) -> bool:
+        return any(event_matches(e, filters) and (sourced is None or e["uid"] in sourced)
+                   for e in step.events)
+
+    moves: dict[tuple[str, str], dict[str, Any]] = {}
+    stops: dict[str, dict[str, Any]] = {}
+    places: dict[str, dict[str, Any]] = {}
+    for outline in outlines(store, sorted(scope) if scope is not None else None):
+        stays = _facility_steps(outline.steps, keep)
+        for i, step in enumerate(stays):
+            places[step.place["uid"]] = step.place
+            role = ("only" if len(stays) == 1 else "first" if i == 0
+                    else "final" if i == len(stays) - 1 else "intermediate")
+            stop = stops.setdefault(step.place["uid"], {r: set() for r in ROLES})
+            stop[role].add(outline.person)
+            if i:
+                origin = stays[i - 1]
+                move = moves.setdefault((origin.place["uid"], step.place["uid"]),
+                                        {"persons": set(), "days": [], "untimed": set(),
+                                         "moves": 0})
+                move["persons"].add(outline.person)
+                move["moves"] += 1
+                days = move_days(origin, step)
+                if days is None:
+                    move["untimed"].add(outline.person)
+                else:
+                    move["days"].append(days)
+
+    def wanted(uid: str) -> bool:
+        return not filters.kind or places[uid].get("kind") == filters.kind
+
+    everyone = set().union(*(m["persons"] for m in moves.values()),
+                           *(p for s in stops.values() for p in s.values()))
+    names = case_list(store, everyone, include_confidential)
+
+    def cases(uids) -> list[dict[str, Any]]:
+        return [names[u] for u in sorted(uids) if u in names]
+
+    out_flows = []
+    for (a, b), move in moves.items():
+        if not (wanted(a) or wanted(b)):
+            continue
+        median = statistics.median(move["days"]) if move["days"] else None
+        out_flows.append(Flow(
+            _place(places[a]), _place(places[b]), len(move["persons"]), cases(move["persons"]),
+            move["moves"], float(median) if median is not None else None, len(move["days"]),
+            cases(move["untimed"])))
+    out_flows.sort(key=lambda f: (-f.cases, -f.moves, f.origin["name"], f.destination["name"]))
+
+    out_stops = []
+    for uid, roles in stops.items():
+        if not wanted(uid):
+            continue
+        total = set().union(*roles.values())
+        out_stops.append(Stop(
+            _place(places[uid]), len(total), {r: cases(roles[r]) for r in ROLES},
+            {r: round(len(roles[r]) / len(total), 3) for r in ROLES}))
+    out_stops.sort(key=lambda s: (-s.cases, s.facility["name"]))
+    return Flows(out_flows, out_stops)
+
+
+def _place(place: dict[str, Any]) -> dict[str, Any]:
+    return {"uid": place["uid"], "name": place["name"], "kind": place.get("kind")}

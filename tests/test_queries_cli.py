@@ -1,0 +1,202 @@
+"""The investigation commands through the CLI: exit codes and exact output on the example."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conftest import ROOT
+
+COMMANDS = ("chain", "recurring", "flows", "codetained", "responsibility", "stats", "search",
+            "path")
+SD = ("Reconciliation without forgiveness: defectors and former opposition members face "
+      "'deferred execution'")
+GROUP = "Defectors from Daraa sent to the Qaboun military police (group)"
+
+
+def test_every_command_has_help_and_is_documented(run):
+    docs = (ROOT / "docs" / "queries.md").read_text(encoding="utf-8")
+    for name in COMMANDS:
+        out = run(name, "--help").output
+        assert out.startswith("Usage: ") and f" {name} [OPTIONS]" in out.splitlines()[0]
+        assert len(out.splitlines()) > 5
+        assert f"custodygraph {name}" in docs, name
+        assert f"## {name}" in docs, name
+    for name in ("recurring", "flows", "responsibility", "stats"):
+        out = run(name, "--help").output
+        for option in ("--since", "--until", "--region", "--kind", "--event-type", "--outcome",
+                       "--min-confidence", "--source", "--format"):
+            assert option in out, (name, option)
+
+
+def test_chain_shows_the_gap_status_and_last_seen(loaded):
+    out = loaded("chain", "Muhammad Abdulatif").output
+    assert out.splitlines()[0] == ("Muhammad Abdulatif (person:sd-2021-02-09-03) — status: "
+                                   "died in custody")
+    assert out.splitlines()[-3:] == [
+        "status from: death_notification 2020-12-01/2020-12-31",
+        "last seen: reconciliation at Quneitra Governorate 2018-01-01/2018-12-31",
+        "gap between steps 1 and 2: no record from 2019-12-31 to 2020-12-01 (336 days)"]
+
+
+def test_chain_as_markdown(loaded):
+    out = loaded("chain", "Youssef al-Hamad", "--format", "md").output
+    assert out == (
+        "Youssef al-Hamad (person:sd-2021-02-09-01) — status: in custody or disappeared\n\n"
+        "| # | place | dates | events | by | confidence | sources |\n"
+        "| --- | --- | --- | --- | --- | --- | --- |\n"
+        "| 1 | (place unknown) | 2020-11-01/2020-11-30 | arrest | Military patrol (unit not "
+        f"named) | medium | {SD}; [confidential source] |\n"
+        "| 2 | (place unknown) | 2020-11-01/.. | disappearance |  | medium | "
+        f"{SD}; [confidential source] |\n"
+        "\n- last seen: arrest 2020-11-01/2020-11-30\n")
+
+
+def test_chain_as_csv(loaded):
+    out = loaded("chain", "Moath al-Smadi", "--format", "csv").output
+    assert out.splitlines()[0] == "#,place,dates,events,by,confidence,sources"
+    assert out.splitlines()[2].startswith(
+        "2,Sednaya Military Prison,2018-11-01/2020-11-21,detention,,medium,")
+    assert len(out.splitlines()) == 4  # no notes in CSV
+
+
+def test_recurring_with_filters_as_csv(loaded):
+    out = loaded("recurring", "--kind", "prison", "--format", "csv").output
+    assert out == ("cases,name,kind,role,persons,persons uids\n"
+                   '2,Sednaya Military Prison,prison,place,"Moath Ata al-Smadi, Muhannad '
+                   'al-Ahmad",person:sd-2021-02-09-05 person:sd-2021-02-09-06\n')
+    ranked = json.loads(loaded("recurring", "--region", "Samad", "--format", "json").output)
+    assert [(r["name"], r["cases"]) for r in ranked] == [
+        ("Political Security Branch in Daraa", 1), ("Sednaya Military Prison", 1)]
+
+
+def test_flows_table(loaded):
+    out = loaded("flows").output
+    assert out.splitlines() == [
+        "cases  from                                to                          moves  "
+        "median days  timed  persons",
+        "-----  ----------------------------------  --------------------------  -----  "
+        "-----------  -----  ------------------",
+        "1      Political Security Branch in Daraa  Sednaya Military Prison     1      "
+        "0            1/1    Moath Ata al-Smadi",
+        "1      Raid Branch 215                     Sednaya Military Prison     1      "
+        "0            1/1    Muhannad al-Ahmad",
+        "1      Sednaya Military Prison             Tishreen Military Hospital  1      "
+        "732          1/1    Muhannad al-Ahmad",
+    ]
+
+
+def test_flows_stops_as_markdown(loaded):
+    out = loaded("flows", "--stops", "--format", "md").output
+    assert out.splitlines()[:3] == [
+        "| cases | facility | kind | first | intermediate | final | only | persons |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| 2 | Sednaya Military Prison | prison | 0% | 50% | 50% | 0% | Moath Ata al-Smadi, "
+        "Muhannad al-Ahmad |"]
+
+
+def test_codetained_table(loaded):
+    out = loaded("codetained", "Muhannad al-Ahmad").output
+    assert out.splitlines() == [
+        "Muhannad al-Ahmad (person:sd-2021-02-09-06): 0 certain and 1 possible co-detainees",
+        "certainty  person              uid                      facility                 "
+        "together               days  their stay",
+        "---------  ------------------  -----------------------  -----------------------  "
+        "---------------------  ----  ---------------------",
+        "possible   Moath Ata al-Smadi  person:sd-2021-02-09-05  Sednaya Military Prison  "
+        "2018-12-01/2020-11-21  722   2018-11-01/2020-11-21",
+    ]
+
+
+def test_responsibility_csv(loaded):
+    out = loaded("responsibility", "--format", "csv").output
+    assert out.splitlines() == [
+        "cases,with sub-units,name,kind,roles,periods,part of,commanders,persons,persons uids",
+        "1,1,Fourth Division security office,security_branch,arrested 1,2020: 1,"
+        "Fourth Armoured Division,,Osama,person:sd-2021-02-09-02",
+        "1,1,Military patrol (unit not named),military_unit,arrested 1,2020: 1,,,"
+        "Youssef al-Hamad,person:sd-2021-02-09-01",
+        "1,1,Political Security Branch in Daraa,security_branch,arrested 1,2018: 1,,,"
+        "Moath Ata al-Smadi,person:sd-2021-02-09-05",
+        "1,1,Raid Branch 215,security_branch,held 1,2018: 1,,,Muhannad al-Ahmad,"
+        "person:sd-2021-02-09-06",
+        "1,1,Syrian security services (branch not named),intelligence_agency,arrested 1,"
+        f"2018-2021: 1,,,{GROUP},person:sd-2021-02-09-07",
+        "0,1,Fourth Armoured Division,military_unit,,,,,,",
+    ]
+
+
+def test_stats_for_daraa_since_july_2018(loaded):
+    out = loaded("stats", "--region", "Daraa", "--since", "2018-07").output
+    assert out.splitlines()[0] == (
+        "5 persons from Daraa Governorate detained or disappeared since 2018-07-01; 3 of them "
+        "died in custody (2 bodies delivered to their families), 2 still in custody or "
+        "disappeared, none released. 1 case stands for a group of persons (about 200) and "
+        "counts once.")
+    csv_out = loaded("stats", "--region", "Daraa", "--since", "2018-07", "--format", "csv")
+    assert [line.split(",")[:3] for line in csv_out.output.splitlines()] == [
+        ["by", "group", "cases"],
+        ["all", "detained or disappeared", "5"],
+        ["status", "body delivered", "2"],
+        ["status", "died in custody", "1"],
+        ["status", "in custody or disappeared", "2"],
+        ["region", "Daraa Governorate", "5"],
+        ["period", "2018", "2"],
+        ["period", "2018-2021", "1"],
+        ["period", "2020", "2"]]
+    assert csv_out.output.splitlines()[3].endswith(f'died in custody,1,{GROUP},'
+                                                   'person:sd-2021-02-09-07')
+    data = json.loads(loaded("stats", "--format", "json").output)
+    assert data["cases"] == 6
+    assert data["not_counted"] == [{"uid": "person:sd-2021-02-09-04",
+                                    "name": "[protected person]"}]
+
+
+def test_search_table(loaded):
+    out = loaded("search", "Branch 215").output
+    assert out.splitlines() == [
+        "uid                     kind             name             arabic            matched",
+        "----------------------  ---------------  ---------------  ----------------  ----------",
+        "branch:raid-branch-215  security_branch  Raid Branch 215  فرع المداهمة 215  exact name",
+    ]
+
+
+def test_path_table(loaded):
+    out = loaded("path", "Osama", "Fourth Armoured Division").output
+    assert out.splitlines() == [
+        "Osama to Fourth Armoured Division: 2 steps",
+        "#  link            label         name                             uid",
+        "-  --------------  ------------  -------------------------------  "
+        "--------------------------------------",
+        "0                  Person        Osama                            person:sd-2021-02-09-02",
+        "1  -ARRESTED_BY->  Facility      Fourth Division security office  "
+        "branch:fourth-division-security-office",
+        "2  -PART_OF->      Organization  Fourth Armoured Division         "
+        "org:fourth-armoured-division",
+    ]
+
+
+@pytest.mark.parametrize("args, message", [
+    (("recurring", "--since", "July"),
+     "Error: --since 'July' is not a date; write 2018, 2018-07 or 2018-07-15\n"),
+    (("stats", "--region", "Atlantis"),
+     "Error: no place is called 'Atlantis'; try `custodygraph search` with part of the name, "
+     "or give a uid\n"),
+    (("flows", "--kind", "jail"),
+     "Error: --kind: unknown type 'jail'; valid types: armed_group, checkpoint, court, "
+     "intelligence_agency, "
+     "military_hospital, military_police, military_unit, ministry, other, police, prison, "
+     "security_branch, unit_headquarters\n"),
+    (("path", "Osama", "Fourth Armoured Division", "--max-length", "1"),
+     "Error: Osama and Fourth Armoured Division are not connected within 1 steps; try a "
+     "larger --max-length (at most 10)\n"),
+    (("codetained", "Muhammad"),
+     "Error: 'Muhammad' matches 2 persons; ask again with one uid:\n"
+     "  person:sd-2021-02-09-03  Muhammad Abdulatif\n"
+     "  person:sd-2021-02-09-06  Muhannad al-Ahmad\n"),
+])
+def test_bad_input_is_one_message_and_exit_code_1(loaded, args, message):
+    result = loaded(*args, ok=False)
+    assert result.exit_code == 1
+    assert result.output == message
