@@ -1,8 +1,8 @@
 """The Python API: everything the command line does, callable from Python.
 
 >>> from custodygraph import api
->>> sorted(n for n in api.__all__ if not n.startswith("_"))[:3]
-['Config', 'chain', 'connect']
+>>> [n for n in ("chain", "recurrence", "connect") if n in api.__all__]
+['chain', 'recurrence', 'connect']
 """
 
 from __future__ import annotations
@@ -24,8 +24,15 @@ from custodygraph.graph.store import Store
 # readers, the schema declarations or the view machinery.
 if TYPE_CHECKING:
     from custodygraph.ingest.run import IngestSummary
+    from custodygraph.queries.codetention import Codetention
     from custodygraph.queries.custody import Chain
+    from custodygraph.queries.filters import Filters
+    from custodygraph.queries.flows import Flows
+    from custodygraph.queries.paths import Path as ConnectingPath
     from custodygraph.queries.recurrence import Recurring
+    from custodygraph.queries.responsibility import Responsible
+    from custodygraph.queries.search import Hit
+    from custodygraph.queries.stats import Statistics
 
 EXAMPLE = "syria-direct-2021-02-09.yaml"
 
@@ -54,28 +61,148 @@ def ingest(store: Store, path: str | Path, *, dry_run: bool = False,
     return ingest_file(store, path, dry_run=dry_run, progress=progress, **reader_options)
 
 
-def chain(store: Store, person: str, *, include_confidential: bool = False) -> Chain:
-    """The custody chain of a person given by uid, name or alias."""
-    from custodygraph.queries.custody import custody_chain
+def chain(store: Store, person: str, *, include_confidential: bool = False,
+          gap_days: int | None = None) -> Chain:
+    """The custody chain of a person given by uid, name or alias, with its gaps, conflicting
+    reports, final status and when the person was last seen."""
+    from custodygraph.queries.custody import GAP_DAYS, custody_chain
 
-    return custody_chain(store, person, include_confidential=include_confidential)
+    return custody_chain(store, person, include_confidential=include_confidential,
+                         gap_days=GAP_DAYS if gap_days is None else gap_days)
 
 
-def recurrence(store: Store, *, minimum: int = 1,
+def recurrence(store: Store, *, minimum: int = 1, filters: Filters | None = None,
                include_confidential: bool = False) -> list[Recurring]:
     """Facilities and organisations ranked by the number of distinct cases."""
     from custodygraph.queries.recurrence import recurring
 
-    return recurring(store, minimum=minimum, include_confidential=include_confidential)
+    return recurring(store, minimum=minimum, filters=filters,
+                     include_confidential=include_confidential)
 
 
-def view(store: Store, person: str, output: str | Path, *,
-         include_confidential: bool = False) -> Path:
-    """Write the interactive person view to ``output`` (a self-contained HTML file)."""
-    from custodygraph.visuals.network import person_view, write_html
+def flows(store: Store, *, filters: Filters | None = None,
+          include_confidential: bool = False) -> Flows:
+    """Moves between facilities over all chains, and each facility's share of stops."""
+    from custodygraph.queries.flows import flows as transfer_flows
 
-    the_chain = chain(store, person, include_confidential=include_confidential)
-    return write_html(person_view(the_chain, include_confidential=include_confidential), output)
+    return transfer_flows(store, filters=filters, include_confidential=include_confidential)
+
+
+def codetained(store: Store, person: str, *, include_confidential: bool = False) -> Codetention:
+    """Persons held with ``person`` at the same facility at overlapping times."""
+    from custodygraph.queries.codetention import codetained as co_detainees
+
+    return co_detainees(store, person, include_confidential=include_confidential)
+
+
+def responsibility(store: Store, *, filters: Filters | None = None,
+                   include_confidential: bool = False) -> list[Responsible]:
+    """Units and branches that arrested or held persons, by period, hierarchy and commander."""
+    from custodygraph.queries.responsibility import responsibility as responsible
+
+    return responsible(store, filters=filters, include_confidential=include_confidential)
+
+
+def stats(store: Store, *, filters: Filters | None = None,
+          include_confidential: bool = False) -> Statistics:
+    """Counts of detained or disappeared persons by status, region and period, with cases."""
+    from custodygraph.queries.stats import statistics
+
+    return statistics(store, filters=filters, include_confidential=include_confidential)
+
+
+def search(store: Store, text: str, *, limit: int = 20,
+           include_confidential: bool = False) -> list[Hit]:
+    """Persons, facilities, organisations and places by any name, alias or spelling."""
+    from custodygraph.queries.search import search as find
+
+    return find(store, text, limit=limit, include_confidential=include_confidential)
+
+
+def path(store: Store, a: str, b: str, *, max_length: int = 6,
+         include_confidential: bool = False) -> ConnectingPath:
+    """The shortest connection between two entries, at most ``max_length`` steps long."""
+    from custodygraph.queries.paths import shortest_path
+
+    return shortest_path(store, a, b, max_length=max_length,
+                         include_confidential=include_confidential)
+
+
+def filters(**options) -> Filters:
+    """Build the shared query filters (see custodygraph.queries.filters.Filters)."""
+    from custodygraph.queries.filters import Filters
+
+    return Filters(**options)
+
+
+# --- views, diagrams and exports (custodygraph.visuals.outputs) ------------------------------
+# Each writes where ``output`` says, redacts unless ``include_confidential``, and records how
+# it was made in a manifest beside the output (``command``: the command line, if any).
+
+def view(store: Store, person: str, output: str | Path, *, include_confidential: bool = False,
+         command: list[str] | None = None) -> Path:
+    """Write the interactive page of a person's custody chain, the sources and the persons
+    held with them, to ``output`` (one self-contained HTML file)."""
+    from custodygraph.visuals.outputs import write_view
+
+    return write_view(store, "person", output, person,
+                      include_confidential=include_confidential, command=command)
+
+
+def view_facility(store: Store, facility: str, output: str | Path, *,
+                  include_confidential: bool = False, command: list[str] | None = None) -> Path:
+    """Write the interactive page of everyone held at ``facility`` (uid, name or alias),
+    where they came from and where they went next."""
+    from custodygraph.visuals.outputs import write_view
+
+    return write_view(store, "facility", output, facility,
+                      include_confidential=include_confidential, command=command)
+
+
+def view_cases(store: Store, output: str | Path, *, filters: Filters | None = None,
+               limit: int | None = None, include_confidential: bool = False,
+               command: list[str] | None = None) -> Path:
+    """Write the interactive page of the cases ``filters`` keeps (at most ``limit`` nodes)."""
+    from custodygraph.visuals.outputs import write_view
+
+    return write_view(store, "cases", output, filters=filters, limit=limit,
+                      include_confidential=include_confidential, command=command)
+
+
+def view_all(store: Store, output: str | Path, *, limit: int | None = None,
+             include_confidential: bool = False, command: list[str] | None = None) -> Path:
+    """Write the interactive page of the whole graph, capped at ``limit`` nodes
+    (default 2,000)."""
+    from custodygraph.visuals.outputs import write_view
+
+    return write_view(store, "all", output, limit=limit,
+                      include_confidential=include_confidential, command=command)
+
+
+def diagram(store: Store, kind: str, output: str | Path, target: str | None = None, *,
+            filters: Filters | None = None, limit: int | None = None,
+            include_confidential: bool = False, fmt: str | None = None,
+            command: list[str] | None = None) -> Path:
+    """Draw a static diagram (SVG, PNG or PDF, from ``output``'s suffix or ``fmt``).
+
+    ``kind``: ``person`` or ``timeline`` (``target`` names the person), ``facility``
+    (``target`` names it), ``cases``, ``all``, ``flows`` or ``recurring`` (with ``filters``).
+    Needs the optional extra ``diagrams`` (matplotlib, arabic-reshaper, python-bidi).
+    """
+    from custodygraph.visuals.outputs import write_diagram
+
+    return write_diagram(store, kind, output, target, filters=filters, limit=limit,
+                         include_confidential=include_confidential, fmt=fmt, command=command)
+
+
+def export(store: Store, fmt: str, output: str | Path, *, filters: Filters | None = None,
+           include_confidential: bool = False, command: list[str] | None = None) -> Path:
+    """Export the whole graph, or the cases ``filters`` keeps, as ``fmt``: graphml, gexf,
+    json, cypher or ftm (one file), csv or neo4j-admin (a folder of files)."""
+    from custodygraph.visuals.outputs import write_export
+
+    return write_export(store, fmt, output, filters=filters,
+                        include_confidential=include_confidential, command=command)
 
 
 def example_file() -> Path:
@@ -145,6 +272,8 @@ def init_schema(config: Config | None = None) -> list[str]:
 
 
 __all__ = [
-    "Config", "resolve", "connect", "ingest", "chain", "recurrence", "view", "demo",
+    "Config", "resolve", "connect", "ingest", "chain", "recurrence", "flows", "codetained",
+    "responsibility", "stats", "search", "path", "filters", "view", "view_facility",
+    "view_cases", "view_all", "diagram", "export", "demo",
     "example_file", "server_status", "server_start", "server_stop", "init_schema",
 ]

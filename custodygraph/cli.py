@@ -47,6 +47,110 @@ def format_option(*choices: str):
                         show_default=True, help="Output format.")
 
 
+#: the formats of every query command
+FORMATS = ("table", "json", "csv", "md")
+
+
+class Cases(list):
+    """A cell listing persons: their names in a table, names and uids in CSV."""
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Cases):
+        return ", ".join(p["name"] for p in value)
+    return str(value)
+
+
+def render(fmt: str, headers: list[str], rows: list[list]) -> str:
+    """``rows`` as a plain table, CSV (a Cases column gains a uids column) or Markdown."""
+    if fmt == "csv":
+        import csv
+        import io
+
+        listed = [any(isinstance(r[i], Cases) for r in rows) for i in range(len(headers))]
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        head = []
+        for name, cases in zip(headers, listed):
+            head += [name, f"{name} uids"] if cases else [name]
+        writer.writerow(head)
+        for row in rows:
+            cells = []
+            for i, value in enumerate(row):
+                cells.append(_text(value))
+                if listed[i]:
+                    cells.append(" ".join(p["uid"] for p in value or []))
+            writer.writerow(cells)
+        return out.getvalue().rstrip("\n")
+    cells = [[_text(v) for v in row] for row in rows]
+    if fmt == "md":
+        def line(values):
+            return "| " + " | ".join(v.replace("|", "\\|").replace("\n", " ")
+                                     for v in values) + " |"
+        return "\n".join([line(headers), line(["---"] * len(headers))] + [line(r) for r in cells])
+    return table(headers, cells)
+
+
+def emit(fmt: str, data, headers: list[str], rows: list[list], before: list[str] = (),
+         after: list[str] = ()) -> None:
+    """Print a result: JSON as is; otherwise notes before and after the table (not in CSV)."""
+    if fmt == "json":
+        click.echo(to_json(data))
+        return
+    notes = fmt != "csv"
+    for line in before if notes else ():
+        click.echo(line + ("\n" if fmt == "md" else ""))
+    click.echo(render(fmt, headers, rows))
+    if notes and after:
+        if fmt == "md":
+            click.echo()
+        for line in after:
+            click.echo(("- " if fmt == "md" else "") + line)
+
+
+def filter_options(func):
+    """The filters shared by the queries over many cases; passed on as ``filters``."""
+    from custodygraph.ingest.vocabulary import CONFIDENCE
+    from custodygraph.queries.filters import OUTCOMES
+
+    options = [
+        click.option("--since", metavar="DATE",
+                     help="Only events whose dates reach DATE or later (2018, 2018-07 or "
+                          "2018-07-15)."),
+        click.option("--until", metavar="DATE",
+                     help="Only events whose dates reach back to DATE or earlier."),
+        click.option("--region", metavar="PLACE",
+                     help="Only persons whose hometown lies in PLACE (a uid or name, such as a "
+                          "governorate)."),
+        click.option("--kind", metavar="TYPE",
+                     help="Only facilities or organisations of this type (prison, "
+                          "security_branch, military_unit, ...)."),
+        click.option("--event-type", "event_types", multiple=True, metavar="TYPE",
+                     help="Only events of this type; repeat for several."),
+        click.option("--outcome", type=click.Choice(list(OUTCOMES)),
+                     help="Only persons with this final status (died includes bodies "
+                          "delivered)."),
+        click.option("--min-confidence", type=click.Choice(list(CONFIDENCE)),
+                     help="Only events at least this sure."),
+        click.option("--source", metavar="SOURCE",
+                     help="Only events from this source (uid, case-file id or exact title)."),
+    ]
+
+    @functools.wraps(func)
+    def wrapper(*args, since, until, region, kind, event_types, outcome, min_confidence,
+                source, **kwargs):
+        filters = api.filters(since=since, until=until, region=region, kind=kind,
+                              event_types=tuple(event_types), outcome=outcome,
+                              min_confidence=min_confidence, source=source)
+        return func(*args, filters=filters, **kwargs)
+
+    for option in reversed(options):
+        wrapper = option(wrapper)
+    return wrapper
+
+
 confidential_option = click.option(
     "--include-confidential", is_flag=True,
     help="Show confidential sources and protected persons (redacted by default).")
@@ -102,63 +206,388 @@ def ingest(file, dry_run, as_json, quiet, config):
 
 @cli.command()
 @click.argument("person")
-@format_option("table", "json")
+@format_option(*FORMATS)
+@click.option("--gap-days", type=click.IntRange(0), default=None,
+              help="Flag more than this many days without a record between steps "
+                   "[default: 30].")
 @confidential_option
 @store_options
-def chain(person, fmt, include_confidential, config):
-    """The custody chain of PERSON (a uid, a name or an alias), step by step."""
+def chain(person, fmt, gap_days, include_confidential, config):
+    """The custody chain of PERSON (a uid, a name or an alias), step by step.
+
+    Also shows the gaps (long spells with no record, undated steps), conflicting reports
+    side by side, the final status and when the person was last seen.
+    """
     with api.connect(config) as store:
-        result = api.chain(store, person, include_confidential=include_confidential)
-    if fmt == "json":
-        click.echo(to_json(result.as_dict()))
-        return
+        result = api.chain(store, person, include_confidential=include_confidential,
+                           gap_days=gap_days)
     p = result.person
-    click.echo(f"{p['name']} ({p['uid']}) — status: {result.status}")
     rows = []
     for number, step in enumerate(result.steps, start=1):
+        place = step.place["name"] if step.place else "(place unknown)"
         rows.append([
             number,
-            step.place["name"] if step.place else "(place unknown)",
+            place + (" [conflicting]" if step.conflicting else ""),
             dates(step.earliest, step.latest),
             ", ".join(step.event_types),
             ", ".join(o["name"] for o in step.organizations),
             step.confidence,
             "; ".join(s["title"] for s in step.sources),
         ])
-    click.echo(table(["#", "place", "dates", "events", "by", "confidence", "sources"], rows))
+    after = []
+    if result.status_event:
+        e = result.status_event
+        after.append(f"status from: {e['type']} {dates(e['earliest'], e['latest'])}")
+    if result.last_seen:
+        e = result.last_seen
+        where = f" at {e['place']['name']}" if e["place"] else ""
+        after.append(f"last seen: {e['type']}{where} {dates(e['earliest'], e['latest'])}")
+    for gap in result.gaps:
+        if gap.days is None:
+            after.append(f"gap between steps {gap.after} and {gap.before}: a step is undated")
+        else:
+            after.append(f"gap between steps {gap.after} and {gap.before}: no record from "
+                         f"{gap.start} to {gap.end} ({gap.days} days)")
+    for c in result.conflicts:
+        reports = " | ".join(
+            f"{r['type']} at {r['place']['name']} {dates(r['earliest'], r['latest'])} "
+            f"({'; '.join(s['title'] for s in r['sources'])})" for r in c.reports)
+        after.append(f"conflicting reports, steps {c.steps[0]} and {c.steps[1]}: {reports}")
     if result.order_conflict:
-        click.echo("warning: the dates and the recorded sequence disagree; steps follow the dates")
+        after.append("warning: the dates and the recorded sequence disagree; steps follow the "
+                     "dates")
+    emit(fmt, result.as_dict(), ["#", "place", "dates", "events", "by", "confidence", "sources"],
+         rows, [f"{p['name']} ({p['uid']}) — status: {result.status}"], after)
 
 
 @cli.command()
-@format_option("table", "json")
+@format_option(*FORMATS)
 @click.option("--min-cases", default=1, show_default=True, help="Leave out entries with fewer cases.")
+@filter_options
 @confidential_option
 @store_options
-def recurring(fmt, min_cases, include_confidential, config):
+def recurring(fmt, min_cases, filters, include_confidential, config):
     """Facilities and organisations ranked by the number of distinct cases."""
     with api.connect(config) as store:
-        result = api.recurrence(store, minimum=min_cases,
+        result = api.recurrence(store, minimum=min_cases, filters=filters,
                                 include_confidential=include_confidential)
-    if fmt == "json":
-        click.echo(to_json([r.as_dict() for r in result]))
+    rows = [[r.cases, r.name, r.kind, ", ".join(r.roles), Cases(r.persons)] for r in result]
+    emit(fmt, [r.as_dict() for r in result], ["cases", "name", "kind", "role", "persons"], rows)
+
+
+def _days(value) -> str:
+    if value is None:
+        return ""
+    return str(int(value)) if float(value).is_integer() else f"{value:.1f}"
+
+
+@cli.command()
+@format_option(*FORMATS)
+@click.option("--stops", is_flag=True,
+              help="Show each facility's share as first, intermediate, final or only stop, "
+                   "instead of the moves.")
+@filter_options
+@confidential_option
+@store_options
+def flows(fmt, stops, filters, include_confidential, config):
+    """Moves between facilities over all custody chains, by number of persons.
+
+    The time of a move is the days from the earliest date at the origin to the earliest
+    date at the destination; the median is over the moves that have both.
+    """
+    with api.connect(config) as store:
+        result = api.flows(store, filters=filters, include_confidential=include_confidential)
+    if stops:
+        rows = [[s.cases, s.facility["name"], s.facility["kind"]]
+                + [f"{s.shares[r]:.0%}" for r in ("first", "intermediate", "final", "only")]
+                + [Cases(sorted({p["uid"]: p for r in s.roles.values() for p in r}.values(),
+                                key=lambda p: p["uid"]))]
+                for s in result.stops]
+        emit(fmt, result.as_dict(), ["cases", "facility", "kind", "first", "intermediate",
+                                     "final", "only", "persons"], rows)
         return
-    rows = [[r.cases, r.name, r.kind, ", ".join(r.roles),
-             ", ".join(p["name"] for p in r.persons)] for r in result]
-    click.echo(table(["cases", "name", "kind", "role", "persons"], rows))
+    rows = [[f.cases, f.origin["name"], f.destination["name"], f.moves,
+             _days(f.median_days), f"{f.timed}/{f.moves}", Cases(f.persons)]
+            for f in result.flows]
+    emit(fmt, result.as_dict(), ["cases", "from", "to", "moves", "median days", "timed",
+                                 "persons"], rows)
 
 
 @cli.command()
 @click.argument("person")
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
-              help="The HTML file to write.")
+@format_option(*FORMATS)
 @confidential_option
 @store_options
-def view(person, output, include_confidential, config):
-    """Write an interactive network page of PERSON's custody chain (works offline)."""
+def codetained(person, fmt, include_confidential, config):
+    """Who was held with PERSON at the same facility at overlapping times: potential witnesses.
+
+    Certain: both were surely there on common days; possible: their date bounds overlap.
+    """
     with api.connect(config) as store:
-        path = api.view(store, person, output, include_confidential=include_confidential)
-    click.echo(f"wrote {path}")
+        result = api.codetained(store, person, include_confidential=include_confidential)
+    rows = []
+    for entry in result.certain + result.possible:
+        for o in entry.overlaps:
+            rows.append([o.certainty, entry.person["name"], entry.person["uid"],
+                         o.facility["name"], dates(o.start, o.end), o.days,
+                         dates(o.stay["earliest"], o.stay["latest"])])
+    p = result.person
+    before = [f"{p['name']} ({p['uid']}): {len(result.certain)} certain and "
+              f"{len(result.possible)} possible co-detainees"]
+    after = [f"undated stay at {s.facility['name']}: not compared" for s in result.undated]
+    emit(fmt, result.as_dict(), ["certainty", "person", "uid", "facility", "together", "days",
+                                 "their stay"], rows, before, after)
+
+
+@cli.command()
+@format_option(*FORMATS)
+@filter_options
+@confidential_option
+@store_options
+def responsibility(fmt, filters, include_confidential, config):
+    """Units and branches that arrested or held persons, by year, with their hierarchy and
+    commanders."""
+    with api.connect(config) as store:
+        result = api.responsibility(store, filters=filters,
+                                    include_confidential=include_confidential)
+    rows = []
+    for r in result:
+        roles = ", ".join(f"{role} {len(people)}" for role, people in r.roles.items())
+        periods = "; ".join(f"{p.period}: {p.cases}" for p in r.periods)
+        chiefs = "; ".join(f"{c['name']} {dates(c['earliest'], c['latest'])}"
+                           for c in r.commanders)
+        rows.append([r.cases, r.cases_with_subunits, r.name, r.kind, roles, periods,
+                     " < ".join(p["name"] for p in r.parents), chiefs, Cases(r.persons)])
+    emit(fmt, [r.as_dict() for r in result],
+         ["cases", "with sub-units", "name", "kind", "roles", "periods", "part of",
+          "commanders", "persons"], rows)
+
+
+@cli.command()
+@format_option(*FORMATS)
+@filter_options
+@confidential_option
+@store_options
+def stats(fmt, filters, include_confidential, config):
+    """Detained or disappeared persons counted by status, region and period, with the cases.
+
+    Example: --region Daraa --since 2018-07 gives the figures a report would quote.
+    """
+    with api.connect(config) as store:
+        result = api.stats(store, filters=filters, include_confidential=include_confidential)
+    rows = [["all", "detained or disappeared", result.cases, Cases(result.persons)]]
+    for group, counts in (("status", result.by_status), ("region", result.by_region),
+                          ("period", result.by_period)):
+        rows += [[group, c.label, c.cases, Cases(c.persons)] for c in counts]
+    after = []
+    if result.not_counted:
+        after.append(f"not counted (no custody event passes the filters): "
+                     f"{', '.join(p['name'] for p in result.not_counted)}")
+    emit(fmt, result.as_dict(), ["by", "group", "cases", "persons"], rows, [result.summary],
+         after)
+
+
+@cli.command()
+@click.argument("text")
+@format_option(*FORMATS)
+@click.option("--limit", type=click.IntRange(1), default=20, show_default=True,
+              help="At most this many results.")
+@confidential_option
+@store_options
+def search(text, fmt, limit, include_confidential, config):
+    """Persons, facilities, organisations and places whose names match TEXT.
+
+    Any spelling works: Latin or Arabic script, part of a name, an alias, a small typo.
+    """
+    with api.connect(config) as store:
+        result = api.search(store, text, limit=limit, include_confidential=include_confidential)
+    rows = [[h.uid, h.kind, h.name, h.name_ar, h.matched] for h in result]
+    emit(fmt, [h.as_dict() for h in result], ["uid", "kind", "name", "arabic", "matched"], rows)
+
+
+@cli.command()
+@click.argument("a")
+@click.argument("b")
+@format_option(*FORMATS)
+@click.option("--max-length", type=click.IntRange(1, 10), default=6, show_default=True,
+              help="At most this many relationships on the path.")
+@confidential_option
+@store_options
+def path(a, b, fmt, max_length, include_confidential, config):
+    """The shortest connection between A and B (persons, facilities, organisations, places;
+    each a uid, a name or an alias)."""
+    with api.connect(config) as store:
+        result = api.path(store, a, b, max_length=max_length,
+                          include_confidential=include_confidential)
+    rows = []
+    for number, node in enumerate(result.nodes):
+        link = ""
+        if number:
+            rel = result.relationships[number - 1]
+            forward = rel["from"] == result.nodes[number - 1]["uid"]
+            link = f"-{rel['type']}->" if forward else f"<-{rel['type']}-"
+        name = node["name"] or ""
+        if node["label"] == "Event":
+            name = f"{name} {dates(node.get('earliest'), node.get('latest'))}"
+        rows.append([number, link, node["label"], name, node["uid"]])
+    emit(fmt, result.as_dict(), ["#", "link", "label", "name", "uid"], rows,
+         [f"{result.start['name']} to {result.end['name']}: {result.length} steps"])
+
+
+# --- views, diagrams and exports ------------------------------------------------------------
+#: what `diagram` draws and `export` writes (kept here so that --help imports nothing heavy)
+DIAGRAM_KINDS = ("person", "timeline", "facility", "cases", "all", "flows", "recurring")
+EXPORT_FORMATS = ("graphml", "gexf", "csv", "json", "cypher", "neo4j-admin", "ftm")
+#: options left out of the command line a manifest records (the store is recorded apart,
+#: and a Neo4j URI may carry credentials)
+UNRECORDED = {"data_dir", "neo4j_uri", "graph"}
+
+
+def command_words() -> list[str]:
+    """The running command as the tool understood it, for the manifest of its output."""
+    ctx = click.get_current_context()
+    words = ["custodygraph"] + ctx.command_path.split()[1:]
+    for param in ctx.command.params:
+        if param.name in UNRECORDED:
+            continue
+        value = ctx.params.get(param.name)
+        if isinstance(param, click.Argument):
+            if value is not None:
+                words.append(str(value))
+            continue
+        if value in (None, False, ()) or (value == param.default and not param.required):
+            continue
+        flag = max(param.opts, key=len)
+        if getattr(param, "is_flag", False):
+            words.append(flag)
+        elif getattr(param, "multiple", False):
+            for item in value:
+                words += [flag, str(item)]
+        else:
+            words += [flag, str(value)]
+    return words
+
+
+def _wrote(path, include_confidential: bool) -> None:
+    state = "NOT redacted" if include_confidential else "redacted"
+    click.echo(f"wrote {path} ({state})")
+
+
+limit_option = click.option(
+    "--limit", type=click.IntRange(1), default=None,
+    help="Draw at most this many persons, places and organisations (--cases, --all) "
+         "[default: 2000].")
+
+
+@cli.command()
+@click.argument("person", required=False)
+@click.option("--facility", metavar="NAME",
+              help="Everyone held at this facility (uid, name or alias), where they came from "
+                   "and where they went next.")
+@click.option("--cases", is_flag=True,
+              help="The cases the filters keep: persons, places, organisations and events.")
+@click.option("--all", "whole", is_flag=True, help="The whole graph, up to --limit nodes.")
+@limit_option
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              help="The HTML file to write.")
+@filter_options
+@confidential_option
+@store_options
+def view(person, facility, cases, whole, limit, output, filters, include_confidential, config):
+    """Write an interactive network page that works offline: PERSON's custody chain with
+    the sources and the persons held with them, or --facility NAME, --cases [filters] or
+    --all.
+
+    Pages have a legend (untick a kind to hide it), a search box and tooltips with dates,
+    confidence and sources. A manifest (FILE.manifest.json) records how the page was made.
+    """
+    chosen = [what for what, on in (("person", person), ("facility", facility),
+                                    ("cases", cases), ("all", whole)) if on]
+    if len(chosen) != 1:
+        raise click.UsageError("give one of PERSON, --facility NAME, --cases or --all")
+    if chosen[0] != "cases" and not filters.is_empty():
+        raise click.UsageError("filters (--since, --region, ...) go with --cases")
+    words = command_words()
+    with api.connect(config) as store:
+        if person:
+            path = api.view(store, person, output, include_confidential=include_confidential,
+                            command=words)
+        elif facility:
+            path = api.view_facility(store, facility, output,
+                                     include_confidential=include_confidential, command=words)
+        elif cases:
+            path = api.view_cases(store, output, filters=filters, limit=limit,
+                                  include_confidential=include_confidential, command=words)
+        else:
+            path = api.view_all(store, output, limit=limit,
+                                include_confidential=include_confidential, command=words)
+    _wrote(path, include_confidential)
+
+
+@cli.command()
+@click.argument("what", metavar="KIND", type=click.Choice(DIAGRAM_KINDS))
+@click.argument("name", required=False)
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              help="The file to write: .svg, .png or .pdf.")
+@click.option("--format", "fmt", type=click.Choice(["svg", "png", "pdf"]), default=None,
+              help="The format, when the file name does not say it.")
+@limit_option
+@filter_options
+@confidential_option
+@store_options
+def diagram(what, name, output, fmt, limit, filters, include_confidential, config):
+    """Draw a static diagram for a report (SVG, PNG or PDF).
+
+    \b
+    person NAME     the custody chain as a network
+    timeline NAME   the custody chain on a time axis, uncertain dates as faded ranges
+    facility NAME   everyone held at a facility, where from and where next
+    cases, all      the cases the filters keep, or the whole graph
+    flows           moves between facilities, width by number of persons
+    recurring       facilities and organisations by number of cases
+
+    Each has a title, the date, a legend and a source line saying whether it is redacted.
+    Needs the optional extra: pip install 'custodygraph[diagrams]'.
+    """
+    needs_name = what in ("person", "timeline", "facility")
+    if needs_name and not name:
+        raise click.UsageError(f"diagram {what} needs a NAME")
+    if not needs_name and name:
+        raise click.UsageError(f"diagram {what} takes no NAME; use the filters")
+    if what not in ("cases", "flows", "recurring") and not filters.is_empty():
+        raise click.UsageError("filters (--since, --region, ...) go with cases, flows and "
+                               "recurring")
+    with api.connect(config) as store:
+        path = api.diagram(store, what, output, name, filters=filters, limit=limit,
+                           include_confidential=include_confidential, fmt=fmt,
+                           command=command_words())
+    _wrote(path, include_confidential)
+
+
+@cli.command()
+@click.argument("fmt", metavar="FORMAT", type=click.Choice(EXPORT_FORMATS))
+@click.option("-o", "--output", required=True, type=click.Path(),
+              help="The file to write; for csv and neo4j-admin, a folder (created if missing).")
+@filter_options
+@confidential_option
+@store_options
+def export(fmt, output, filters, include_confidential, config):
+    """Export the graph, or the cases the filters keep, for other tools.
+
+    \b
+    graphml, gexf   Gephi, yEd, Cytoscape (networkx writers)
+    csv             a folder with nodes.csv and edges.csv (formula cells neutralised)
+    json            nodes and edges with typed properties
+    cypher          a script that recreates the graph in Neo4j 5 (cypher-shell -f FILE)
+    neo4j-admin     a folder of files for neo4j-admin database import, and IMPORT.txt
+    ftm             FollowTheMoney entities, one JSON per line (Aleph)
+
+    A manifest records the command, query, filters, store, time, version and SHA-256.
+    """
+    with api.connect(config) as store:
+        path = api.export(store, fmt, output, filters=filters,
+                          include_confidential=include_confidential, command=command_words())
+    _wrote(path, include_confidential)
 
 
 @cli.command()

@@ -7,6 +7,7 @@ import html
 import pytest
 
 from browser import browser_unavailable, open_page
+from test_views_browser import view_page
 
 REASON = browser_unavailable()
 pytestmark = [pytest.mark.browser, pytest.mark.skipif(REASON is not None, reason=REASON or "")]
@@ -28,15 +29,16 @@ DRAWN = """(() => {
 def test_person_view_draws_the_chain_offline(loaded, tmp_path):
     out = tmp_path / "muhannad.html"
     loaded("view", "Muhannad al-Ahmad", "-o", out)
-    report = open_page(out, wait_js=READY, eval_js=DRAWN)
+    report = view_page(out, eval_js=DRAWN)
     assert report.requests == []
     assert report.file_requests == []
     assert report.console_errors == []
     assert report.page_errors == []
     assert report.dialogs == []
     result = report.result
-    # person, unknown place of arrest, three facilities, one source
-    assert result["declared"] == result["drawn"] == 6
+    # person, unknown place of arrest, three facilities, one source, the police (enlistment
+    # before custody) and Moath al-Smadi (held in Sednaya at overlapping times)
+    assert result["declared"] == result["drawn"] == 8
     for name in ("Muhannad al-Ahmad", "Raid Branch 215", "Sednaya Military Prison",
                  "Tishreen Military Hospital"):
         assert name in result["labels"]
@@ -78,7 +80,7 @@ def test_markup_in_names_shows_as_text_and_runs_nothing(run, tmp_path):
     run("view", "X1", "-o", out)
     text = out.read_text(encoding="utf-8")
     assert XSS not in text and "<script>alert" not in text
-    report = open_page(out, wait_js=READY, eval_js=DRAWN, interact=hover_every_node)
+    report = view_page(out, eval_js=DRAWN, interact=hover_every_node)
     assert report.dialogs == []
     assert report.page_errors == []
     assert report.requests == []

@@ -1,0 +1,402 @@
+"""The graph as views and exports read it: nodes and relationships with all their properties,
+and the redaction that every view and export goes through.
+
+``read_graph`` reads everything; ``read_cases`` reads the persons and events a set of filters
+(queries.filters) keeps, with what their events link to (places, organisations, sources) and
+the places and organisations above those (``PART_OF``, ``LOCATED_IN``).
+
+``Redactor`` hides what is confidential unless ``include_confidential`` is set:
+
+- a protected person keeps only an opaque id (``protected-person-3``) and the name
+  ``[protected person]``: names, Arabic name, aliases, name keys, notes, gender, birth year
+  and digest are dropped;
+- a confidential source keeps an opaque id (``confidential-source-2``), its type and date;
+  its title becomes ``[confidential source]`` and its publisher and URL are dropped;
+- an event of a protected person gets an opaque id (``protected-event-5``) and loses its
+  notes, its record id and the wording of its date (``date_text``), which may name people;
+- every id that points at one of these (a derived edge's ``events`` and ``sources`` lists)
+  is replaced by the opaque id;
+- in free text that stays (notes, the wording of dates, source titles), a protected
+  person's names and aliases are replaced by ``[protected person]``.
+
+The opaque ids are numbered in the order of the real ids, so they are the same in every
+output made from the same data.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+from custodygraph.graph import schema
+from custodygraph.graph.store import Store
+from custodygraph.queries import redact
+
+ALL_NODES = "MATCH (n) RETURN labels(n) AS labels, properties(n) AS props"
+ALL_EDGES = """
+MATCH (a)-[r]->(b)
+RETURN a.uid AS source, b.uid AS target, type(r) AS type, properties(r) AS props
+"""
+# {label} is filled from schema.label() only
+NODES_BY_UID = """
+UNWIND $uids AS u
+MATCH (n:{label} {{uid: u}})
+RETURN labels(n) AS labels, properties(n) AS props
+"""
+EDGES_FROM = """
+UNWIND $uids AS u
+MATCH (a:{label} {{uid: u}})-[r]->(b)
+RETURN a.uid AS source, b.uid AS target, labels(b) AS target_labels, type(r) AS type,
+       properties(r) AS props
+"""
+
+PROTECTED = """
+MATCH (p:Person) WHERE p.protected = true
+RETURN p.uid AS uid, p.name AS name, p.name_ar AS name_ar, p.aliases AS aliases
+"""
+CONFIDENTIAL = "MATCH (s:Source) WHERE s.confidential = true RETURN s.uid AS uid"
+PROTECTED_EVENTS = """
+MATCH (p:Person)-[:SUBJECT_OF]->(e:Event) WHERE p.protected = true
+RETURN DISTINCT e.uid AS uid
+"""
+
+#: the labels nodes are looked up by, most specific role first (a security branch is read
+#: as a Facility); every node of the graph has one of them
+LOOKUP_LABELS = ("Person", "Event", "Source", "Facility", "Organization", "Location",
+                 "IngestRun")
+#: how many PART_OF / LOCATED_IN steps above a place or organisation are read
+ANCESTOR_DEPTH = 6
+#: free-text properties in which a protected person's names are replaced
+FREE_TEXT = ("notes", "date_text", "title")
+
+PROTECTED_ID = "protected-person"
+CONFIDENTIAL_ID = "confidential-source"
+PROTECTED_EVENT_ID = "protected-event"
+
+
+@dataclass
+class Node:
+    uid: str
+    labels: list[str]
+    props: dict[str, Any]
+
+    @property
+    def kind(self) -> str:
+        """The most specific label of the schema (``Prison``, ``SecurityBranch``, ``Person``)."""
+        return most_specific(self.labels)
+
+    @property
+    def name(self) -> str:
+        p = self.props
+        if "Event" in self.labels:
+            return str(p.get("type") or "event")
+        return str(p.get("name") or p.get("title") or p.get("file") or self.uid)
+
+
+@dataclass
+class Edge:
+    source: str
+    target: str
+    type: str
+    props: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Graph:
+    nodes: dict[str, Node] = field(default_factory=dict)
+    edges: list[Edge] = field(default_factory=list)
+    #: False only when confidential data was asked for
+    redacted: bool = True
+
+    def add(self, labels: list[str], props: dict[str, Any]) -> None:
+        props = dict(props)
+        self.nodes[props["uid"]] = Node(props["uid"], list(labels), props)
+
+    def counts(self) -> dict[str, int]:
+        return {"nodes": len(self.nodes), "edges": len(self.edges)}
+
+
+def most_specific(labels: Iterable[str]) -> str:
+    """The label whose class is the most specific among ``labels``.
+
+    >>> most_specific(["Organization", "Facility", "SecurityBranch"])
+    'SecurityBranch'
+    """
+    best = None
+    for name in labels:
+        cls = schema.CLASS_BY_LABEL.get(name)
+        if cls is not None and (best is None or issubclass(cls, best)):
+            best = cls
+    return best.__label__ if best is not None else (next(iter(labels), "") or "Node")
+
+
+def _lookup_label(labels: Iterable[str]) -> str:
+    labels = set(labels)
+    return next((lab for lab in LOOKUP_LABELS if lab in labels), "")
+
+
+# --- reading --------------------------------------------------------------------------------
+def read_graph(store: Store) -> Graph:
+    """Every node and relationship of the store, with all their properties."""
+    graph = Graph(redacted=False)
+    for row in store.read(ALL_NODES):
+        if row["props"].get("uid"):
+            graph.add(row["labels"], row["props"])
+    for row in store.read(ALL_EDGES):
+        if row["source"] in graph.nodes and row["target"] in graph.nodes:
+            graph.edges.append(Edge(row["source"], row["target"], row["type"],
+                                    dict(row["props"] or {})))
+    return graph
+
+
+# What the drawings need, and no more: reading every property of every node and relationship
+# of a large graph costs seconds in the client, most of it in lists (name keys, the events
+# and sources of derived edges) that no view shows.
+VIEW_NODES = {
+    "Person": "n.name AS name, n.name_ar AS name_ar, n.aliases AS aliases, "
+              "n.protected AS protected, n.group_size AS group_size, n.notes AS notes",
+    "Event": "n.type AS type, n.earliest AS earliest, n.latest AS latest, "
+             "n.date_text AS date_text, n.confidence AS confidence, n.notes AS notes",
+    "Source": "n.title AS title, n.publisher AS publisher, n.date AS date, n.kind AS kind, "
+              "n.confidential AS confidential",
+    "Facility": "n.name AS name, n.name_ar AS name_ar, n.aliases AS aliases, n.kind AS kind",
+    "Organization": "n.name AS name, n.name_ar AS name_ar, n.aliases AS aliases, "
+                    "n.kind AS kind",
+    "Location": "n.name AS name, n.name_ar AS name_ar, n.aliases AS aliases, "
+                "n.level AS level",
+}
+#: the relationships the drawings use (derived edges repeat what the events say)
+VIEW_RELATIONSHIPS = ("SUBJECT_OF", "AT", "BY", "SOURCED_FROM", "FROM", "LOCATED_IN",
+                      "PART_OF", "COMMANDED")
+# {label}, {columns} and {rel} are filled from schema.label(), VIEW_NODES and schema.rel()
+VIEW_NODE_QUERY = "MATCH (n:{label}) RETURN n.uid AS uid, labels(n) AS labels, {columns}"
+VIEW_EDGE_QUERY = "MATCH (a)-[:{rel}]->(b) RETURN a.uid AS source, b.uid AS target"
+
+
+def read_for_view(store: Store) -> Graph:
+    """The whole graph with only what the drawings show (see ``VIEW_NODES``)."""
+    graph = Graph(redacted=False)
+    for label, columns in VIEW_NODES.items():
+        query = VIEW_NODE_QUERY.format(label=schema.label(label), columns=columns)
+        for row in store.read(query):
+            if row["uid"] and row["uid"] not in graph.nodes:
+                labels = row.pop("labels")
+                graph.add(labels, {k: v for k, v in row.items() if v is not None})
+    for rel in VIEW_RELATIONSHIPS:
+        for row in store.read(VIEW_EDGE_QUERY.format(rel=schema.rel(rel))):
+            if row["source"] in graph.nodes and row["target"] in graph.nodes:
+                graph.edges.append(Edge(row["source"], row["target"], rel, {}))
+    return graph
+
+
+def _read_nodes(store: Store, by_label: dict[str, set[str]], graph: Graph) -> None:
+    for label, uids in by_label.items():
+        if label and uids:
+            query = NODES_BY_UID.format(label=schema.label(label))
+            for row in store.read(query, {"uids": sorted(uids)}):
+                graph.add(row["labels"], row["props"])
+
+
+def _edges_from(store: Store, by_label: dict[str, set[str]]) -> list[dict[str, Any]]:
+    rows = []
+    for label, uids in by_label.items():
+        if label and uids:
+            rows += store.read(EDGES_FROM.format(label=schema.label(label)),
+                               {"uids": sorted(uids)})
+    return rows
+
+
+CASE_EVENTS = """
+MATCH (p:Person)-[:SUBJECT_OF]->(e:Event)
+WHERE {filter}
+OPTIONAL MATCH (e)-[:AT]->(place)
+OPTIONAL MATCH (e)-[:BY]->(o:Organization)
+RETURN p.uid AS person, e.uid AS event, place.kind AS place_kind, o.kind AS org_kind
+"""
+
+
+def select_cases(store: Store, filters) -> tuple[set[str], set[str]]:
+    """The persons and events the filters keep: events passing the event filters (period,
+    type, confidence, source) at a facility or by an organisation of the filter's type, of
+    persons in the region and with the outcome asked for. Persons with no such event are
+    left out.
+    """
+    from custodygraph.queries.filters import EVENT_FILTER, Filters, check, event_params, person_scope
+
+    filters = check(store, filters or Filters())
+    scope = person_scope(store, filters)
+    persons: set[str] = set()
+    events: set[str] = set()
+    for row in store.read(CASE_EVENTS.format(filter=EVENT_FILTER), event_params(filters)):
+        if scope is not None and row["person"] not in scope:
+            continue
+        if filters.kind and filters.kind not in (row["place_kind"], row["org_kind"]):
+            continue
+        persons.add(row["person"])
+        events.add(row["event"])
+    return persons, events
+
+
+def read_cases(store: Store, filters=None) -> Graph:
+    """The persons and events ``filters`` keep, what the events link to, the persons'
+    hometowns, and the places and organisations above all of those; with every relationship
+    among them."""
+    persons, events = select_cases(store, filters)
+    return read_around(store, persons, events)
+
+
+def read_around(store: Store, persons: set[str], events: set[str]) -> Graph:
+    """``persons`` and ``events`` with their neighbourhood (see ``read_cases``)."""
+    graph = Graph(redacted=False)
+    wanted = {"Person": set(persons), "Event": set(events)}
+    rows = _edges_from(store, wanted)
+    keep: dict[str, str] = {uid: "Person" for uid in persons} | {uid: "Event" for uid in events}
+    # what the events point at (places, organisations, sources) and where persons come from
+    for row in rows:
+        if row["type"] in ("AT", "BY", "SOURCED_FROM", "FROM"):
+            keep.setdefault(row["target"], _lookup_label(row["target_labels"]))
+    # the places and organisations above them
+    frontier = {u for u, lab in keep.items() if lab in ("Facility", "Organization", "Location")}
+    for _ in range(ANCESTOR_DEPTH):
+        if not frontier:
+            break
+        by_label: dict[str, set[str]] = {}
+        for uid in frontier:
+            by_label.setdefault(keep[uid], set()).add(uid)
+        found = set()
+        for row in _edges_from(store, by_label):
+            if row["type"] in ("PART_OF", "LOCATED_IN") and row["target"] not in keep:
+                keep[row["target"]] = _lookup_label(row["target_labels"])
+                found.add(row["target"])
+        frontier = found
+    by_label = {}
+    for uid, label in keep.items():
+        by_label.setdefault(label, set()).add(uid)
+    _read_nodes(store, by_label, graph)
+    others = {lab: uids for lab, uids in by_label.items() if lab not in ("Person", "Event")}
+    seen = set()
+    for row in rows + _edges_from(store, others):
+        key = (row["source"], row["target"], row["type"])
+        if key in seen or row["source"] not in graph.nodes or row["target"] not in graph.nodes:
+            continue
+        seen.add(key)
+        graph.edges.append(Edge(row["source"], row["target"], row["type"],
+                                dict(row["props"] or {})))
+    return graph
+
+
+# --- redaction ------------------------------------------------------------------------------
+class Redactor:
+    """What must be hidden in a store, and how each id and value is shown.
+
+    With ``include_confidential`` every method returns its input unchanged.
+    """
+
+    def __init__(self, store: Store | None = None, include_confidential: bool = False):
+        self.include_confidential = include_confidential
+        self.aliases: dict[str, str] = {}
+        self.protected: set[str] = set()
+        self.confidential: set[str] = set()
+        self.names: list[str] = []
+        self._pattern: re.Pattern | None = None
+        if store is not None and not include_confidential:
+            persons = store.read(PROTECTED)
+            self._assign(PROTECTED_ID, (r["uid"] for r in persons))
+            self._assign(CONFIDENTIAL_ID, (r["uid"] for r in store.read(CONFIDENTIAL)))
+            self._assign(PROTECTED_EVENT_ID, (r["uid"] for r in store.read(PROTECTED_EVENTS)))
+            self.protected = {r["uid"] for r in persons}
+            self.confidential = {u for u, a in self.aliases.items()
+                                 if a.startswith(CONFIDENTIAL_ID)}
+            names = {n for r in persons for n in (r["name"], r["name_ar"], *(r["aliases"] or []))
+                     if n and len(n.strip()) >= 3}
+            self.names = sorted(names, key=len, reverse=True)
+            if self.names:
+                self._pattern = re.compile("|".join(re.escape(n) for n in self.names),
+                                           re.IGNORECASE)
+
+    def _assign(self, prefix: str, uids: Iterable[str]) -> None:
+        for number, uid in enumerate(sorted(set(uids)), start=1):
+            self.aliases[uid] = f"{prefix}-{number}"
+
+    @property
+    def redacting(self) -> bool:
+        return not self.include_confidential
+
+    def uid(self, uid: str | None) -> str | None:
+        """The id to show for ``uid``."""
+        if uid is None or self.include_confidential:
+            return uid
+        return self.aliases.get(uid, uid)
+
+    def text(self, value: Any) -> Any:
+        """Free text with every protected person's names replaced."""
+        if self._pattern is None or not isinstance(value, str):
+            return value
+        return self._pattern.sub(redact.PROTECTED_PERSON, value)
+
+    def is_protected(self, uid: str) -> bool:
+        return not self.include_confidential and uid in self.protected
+
+    def person_name(self, uid: str, name: str | None) -> str:
+        return redact.PROTECTED_PERSON if self.is_protected(uid) else (name or "")
+
+    def source(self, src: dict[str, Any]) -> dict[str, Any]:
+        """A source dict as queries return it (title, publisher, ...), with its id shown."""
+        out = dict(src)
+        if self.include_confidential:
+            return out
+        if out.get("uid") in self.confidential or out.get("confidential"):
+            out["title"] = redact.CONFIDENTIAL_SOURCE
+            out["publisher"] = None
+            out.pop("url", None)
+        out["uid"] = self.uid(out.get("uid"))
+        out["title"] = self.text(out.get("title"))
+        return out
+
+    def node_props(self, node: Node) -> dict[str, Any]:
+        p = node.props
+        uid = self.uid(node.uid)
+        if self.include_confidential:
+            return dict(p)
+        if "Person" in node.labels and node.uid in self.protected:
+            return {"uid": uid, "name": redact.PROTECTED_PERSON, "protected": True}
+        if "Source" in node.labels and node.uid in self.confidential:
+            return {"uid": uid, "title": redact.CONFIDENTIAL_SOURCE, "kind": p.get("kind"),
+                    "date": p.get("date"), "confidential": True}
+        out = {k: self.text(v) if k in FREE_TEXT else v for k, v in p.items()}
+        out["uid"] = uid
+        if "Event" in node.labels and uid != node.uid:
+            for key in ("notes", "record_id", "date_text", "digest"):
+                out.pop(key, None)
+        return out
+
+    def edge_props(self, props: dict[str, Any]) -> dict[str, Any]:
+        if self.include_confidential:
+            return dict(props)
+        out = dict(props)
+        for key in ("events", "sources"):
+            if isinstance(out.get(key), list):
+                out[key] = [self.uid(v) for v in out[key]]
+        return out
+
+    def graph(self, graph: Graph) -> Graph:
+        """A copy of ``graph`` as outputs may show it."""
+        out = Graph(redacted=self.redacting)
+        for node in graph.nodes.values():
+            props = self.node_props(node)
+            out.nodes[props["uid"]] = Node(props["uid"], list(node.labels), props)
+        for e in graph.edges:
+            out.edges.append(Edge(self.uid(e.source), self.uid(e.target), e.type,
+                                  self.edge_props(e.props)))
+        return out
+
+
+def redacted_graph(store: Store, graph: Graph, include_confidential: bool = False) -> Graph:
+    """``graph`` redacted with what ``store`` says is confidential (see ``Redactor``)."""
+    return Redactor(store, include_confidential).graph(graph)
+
+
+__all__ = ["Node", "Edge", "Graph", "Redactor", "read_graph", "read_for_view", "read_cases",
+           "read_around",
+           "select_cases", "redacted_graph", "most_specific"]
