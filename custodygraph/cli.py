@@ -188,12 +188,21 @@ class Progress:
                                               "write nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.option("--quiet", is_flag=True, help="No progress line (it is only shown on a terminal).")
+@click.option("--encoding", default=None,
+              help="Encoding of a CSV file, e.g. utf-8 or cp1256 [default: detected].")
+@click.option("--mapping", type=click.Path(dir_okay=False), default=None,
+              help="YAML file renaming a spreadsheet's headers to the documented columns.")
 @store_options
-def ingest(file, dry_run, as_json, quiet, config):
-    """Check a case file and load it. On any problem nothing is written."""
+def ingest(file, dry_run, as_json, quiet, encoding, mapping, config):
+    """Check a case file or spreadsheet and load it. On any problem nothing is written.
+
+    FILE is a YAML or JSON case file (docs/format.md), or a flat file of one event per row:
+    CSV, XLSX or JSON Lines (docs/flat-format.md).
+    """
     progress = None if quiet or not sys.stderr.isatty() else Progress()
+    options = {k: v for k, v in (("encoding", encoding), ("mapping", mapping)) if v}
     with api.connect(config, install=not dry_run) as store:
-        summary = api.ingest(store, file, dry_run=dry_run, progress=progress)
+        summary = api.ingest(store, file, dry_run=dry_run, progress=progress, **options)
     if as_json:
         click.echo(to_json(summary.as_dict()))
         return

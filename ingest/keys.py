@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from functools import lru_cache
 
 _ARABIC_MARKS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
 _NON_WORD = re.compile(r"[^\w]+")
@@ -24,6 +25,7 @@ def slug(text: str) -> str:
     return name_key(text).replace(" ", "-")
 
 
+@lru_cache(maxsize=200_000)
 def name_key(text: str) -> str:
     """Normalise a name for comparison: case, accents, Arabic marks, punctuation, articles.
 
@@ -54,6 +56,7 @@ def name_keys(*names: str | None) -> list[str]:
     return list(seen)
 
 
+@lru_cache(maxsize=100_000)
 def make_uid(prefix: str, *parts: str) -> str:
     """A readable, deterministic id: ``prefix:slug`` for one short part, else a hash.
 

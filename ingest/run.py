@@ -21,6 +21,7 @@ from custodygraph.errors import InvalidInput, Problem
 from custodygraph.graph.store import DEFAULT_BATCH, Store
 from custodygraph.ingest import records as rec
 from custodygraph.ingest import writer
+from custodygraph.ingest.keys import make_uid
 
 #: events per write batch: every batch is planned, written and sealed with its digests
 EVENT_BATCH = 10_000
@@ -77,10 +78,111 @@ def prepare_case_file(path: Path, **_options) -> Prepared:
     return Prepared(entities, batches, len(data.events))
 
 
+#: problems kept in memory before the check pass gives up listing them one by one
+MAX_PROBLEMS = 1000
+
+
+def _flat_uids(r) -> dict[str, str | None]:
+    """The uids a flat record refers to, by the same rules as the case-file reader."""
+    branch = "security_branch"
+    return {
+        "person": make_uid("person", r.person_id),
+        "facility": r.facility and make_uid(
+            "branch" if r.facility_type == branch else "facility", r.facility),
+        "organization": r.organization and make_uid(
+            "branch" if r.organization_type == branch else "org", r.organization),
+        "location": r.location and make_uid("location", r.location),
+        "hometown": r.hometown and make_uid("location", r.hometown),
+    }
+
+
+def prepare_flat_file(path: Path, *, encoding: str | None = None,
+                      mapping: str | Path | None = None, **_options) -> Prepared:
+    """A CSV, XLSX or JSON Lines file: checked in one streaming pass, written in a second.
+
+    Only the small tables (places, organisations, sources) and the set of person ids stay
+    in memory; persons and events are read again, batch by batch, when they are written.
+    """
+    from custodygraph.ingest import flat
+    from custodygraph.ingest.keys import name_keys
+
+    problems: list[Problem] = []
+    locations: dict[str, rec.Location] = {}
+    facilities: dict[str, rec.Facility] = {}
+    organizations: dict[str, rec.Organization] = {}
+    sources: dict[str, rec.Source] = {}
+    events = 0
+    for r in flat.iter_records(path, problems, encoding=encoding, mapping=mapping):
+        events += 1
+        if len(problems) > MAX_PROBLEMS:
+            break
+        uids = _flat_uids(r)
+        for field_name in ("location", "hometown"):
+            name = getattr(r, field_name)
+            if name and uids[field_name] not in locations:
+                locations[uids[field_name]] = rec.Location(
+                    uids[field_name], r.where, name, name_keys=name_keys(name))
+        if r.facility and uids["facility"] not in facilities:
+            facilities[uids["facility"]] = rec.Facility(
+                uids["facility"], r.where, r.facility, name_keys=name_keys(r.facility),
+                kind=r.facility_type)
+        if r.organization and uids["organization"] not in organizations:
+            organizations[uids["organization"]] = rec.Organization(
+                uids["organization"], r.where, r.organization,
+                name_keys=name_keys(r.organization), kind=r.organization_type)
+        for ref in r.sources:
+            uid = make_uid("source", ref.name)
+            if uid not in sources:
+                sources[uid] = rec.Source(uid, r.where, title=ref.name, kind=ref.type or "report",
+                                          date=ref.date, confidential=bool(ref.confidential))
+    if problems:
+        raise InvalidInput(problems)
+
+    def batches():
+        persons: list[rec.Person] = []
+        batch: list[rec.Event] = []
+        seen: set[str] = set()
+        for r in flat.iter_records(path, [], encoding=encoding, mapping=mapping):
+            uids = _flat_uids(r)
+            if uids["person"] not in seen:  # a person's details come from their first row
+                seen.add(uids["person"])
+                persons.append(rec.Person(
+                    uids["person"], r.where, r.person, r.person_name_ar,
+                    list(r.person_aliases),
+                    name_keys(r.person, r.person_name_ar, *r.person_aliases),
+                    gender=r.gender, birth_year=r.birth_year, hometown=uids["hometown"],
+                    protected=bool(r.protected)))
+            batch.append(rec.Event(
+                make_uid("event", r.record_id) if r.record_id else make_uid(
+                    "event", r.person_id, r.event, r.date_edtf or r.date_text or "",
+                    r.facility or r.location or "", str(r.sequence)),
+                r.where, person=uids["person"], type=r.event, earliest=r.earliest,
+                latest=r.latest, date_text=r.date_text, date_edtf=r.date_edtf,
+                date_qualifier=r.date_qualifier, sequence=r.sequence,
+                confidence=r.confidence, notes=r.notes, record_id=r.record_id,
+                facility=uids["facility"], location=uids["location"],
+                organization=uids["organization"],
+                sources=[make_uid("source", ref.name) for ref in r.sources]))
+            if len(batch) >= EVENT_BATCH:
+                yield persons, batch
+                persons, batch = [], []
+        if batch or persons:
+            yield persons, batch
+
+    entities = [(rec.Location, list(locations.values())),
+                (rec.Organization, list(organizations.values())),
+                (rec.Facility, list(facilities.values())),
+                (rec.Source, list(sources.values()))]
+    return Prepared(entities, batches, events)
+
+
 READERS: dict[str, Callable[..., Prepared]] = {
     ".yaml": prepare_case_file,
     ".yml": prepare_case_file,
     ".json": prepare_case_file,
+    ".csv": prepare_flat_file,
+    ".xlsx": prepare_flat_file,
+    ".jsonl": prepare_flat_file,
 }
 
 
