@@ -25,7 +25,7 @@ def slug(text: str) -> str:
     return name_key(text).replace(" ", "-")
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=50_000)
 def name_key(text: str) -> str:
     """Normalise a name for comparison: case, accents, Arabic marks, punctuation, articles.
 
@@ -56,7 +56,6 @@ def name_keys(*names: str | None) -> list[str]:
     return list(seen)
 
 
-@lru_cache(maxsize=100_000)
 def make_uid(prefix: str, *parts: str) -> str:
     """A readable, deterministic id: ``prefix:slug`` for one short part, else a hash.
 
@@ -66,8 +65,23 @@ def make_uid(prefix: str, *parts: str) -> str:
     True
     """
     if len(parts) == 1:
-        key = slug(parts[0])
-        if key and len(key) <= 80 and key.isascii():
-            return f"{prefix}:{key}"
+        return _single_uid(prefix, parts[0])
     digest = hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:24]
     return f"{prefix}:{digest}"
+
+
+@lru_cache(maxsize=20_000)
+def _cached_uid(prefix: str, part: str) -> str:
+    return _uid(prefix, part)
+
+
+def _single_uid(prefix: str, part: str) -> str:
+    # names of places, organisations and sources repeat on every row; event ids never do
+    return _uid(prefix, part) if prefix == "event" else _cached_uid(prefix, part)
+
+
+def _uid(prefix: str, part: str) -> str:
+    key = slug(part)
+    if key and len(key) <= 80 and key.isascii():
+        return f"{prefix}:{key}"
+    return f"{prefix}:{hashlib.sha256(part.encode('utf-8')).hexdigest()[:24]}"

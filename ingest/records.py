@@ -19,14 +19,14 @@ def _field_names(cls: type) -> tuple[str, ...]:
     return tuple(f.name for f in fields(cls) if f.name != "where")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Where:
     file: str
     line: int | None = None
     column: int | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class Entity:
     uid: str
     where: Where
@@ -48,7 +48,7 @@ class Entity:
         return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:32]
 
 
-@dataclass
+@dataclass(slots=True)
 class Named(Entity):
     name: str = ""
     name_ar: str | None = None
@@ -56,7 +56,7 @@ class Named(Entity):
     name_keys: list[str] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True)
 class Person(Named):
     gender: str | None = None
     birth_year: int | None = None
@@ -69,7 +69,7 @@ class Person(Named):
         return ("hometown",)
 
 
-@dataclass
+@dataclass(slots=True)
 class Location(Named):
     level: str | None = None
     parent: str | None = None  # uid of a Location
@@ -78,7 +78,7 @@ class Location(Named):
         return ("parent",)
 
 
-@dataclass
+@dataclass(slots=True)
 class Facility(Named):
     kind: str = "other"
     location: str | None = None  # uid of a Location
@@ -87,7 +87,7 @@ class Facility(Named):
         return ("location",)
 
 
-@dataclass
+@dataclass(slots=True)
 class Organization(Named):
     kind: str = "military_unit"
     parent: str | None = None  # uid of an Organization
@@ -96,7 +96,7 @@ class Organization(Named):
         return ("parent",)
 
 
-@dataclass
+@dataclass(slots=True)
 class Source(Entity):
     title: str = ""
     kind: str = "report"
@@ -106,7 +106,7 @@ class Source(Entity):
     confidential: bool = False
 
 
-@dataclass
+@dataclass(slots=True)
 class Event(Entity):
     person: str = ""  # uid of a Person
     type: str = ""
