@@ -277,3 +277,42 @@ __all__ = [
     "view_cases", "view_all", "diagram", "export", "demo",
     "example_file", "server_status", "server_start", "server_stop", "init_schema",
 ]
+
+
+# --- review of person matches (custodygraph.queries.resolve) ---------------------------------
+# (``resolve`` is the configuration resolver above, so these are named match_*.)
+
+def match_candidates(store: Store, *, threshold: float | None = None,
+                     include_decided: bool = False, include_confidential: bool = False):
+    """Candidate pairs of persons with alike names, with their evidence; decided pairs only
+    with ``include_decided``. Nothing is merged."""
+    from custodygraph.queries.resolve import candidates
+
+    return candidates(store, threshold=threshold, include_decided=include_decided,
+                      include_confidential=include_confidential)
+
+
+def match_decide(store: Store, candidate: str, decision: str, *, by: str | None = None,
+                 note: str | None = None):
+    """Record a reviewer's decision (same, different, unsure) on a candidate pair; ``same``
+    merges the two persons reversibly (a SAME_AS edge)."""
+    from custodygraph.queries.resolve import decide
+
+    return decide(store, candidate, decision, by=by, note=note)
+
+
+def match_undo(store: Store, candidate: str, *, by: str | None = None, note: str | None = None):
+    """Reverse the decision on a candidate pair; the decision stays recorded as undone."""
+    from custodygraph.queries.resolve import undo
+
+    return undo(store, candidate, by=by, note=note)
+
+
+def match_auto(store: Store) -> dict:
+    """Apply the automatic rule (same person id from the same source); see queries.resolve."""
+    from custodygraph.queries.resolve import auto
+
+    return auto(store)
+
+
+__all__ += ["match_candidates", "match_decide", "match_undo", "match_auto"]

@@ -652,6 +652,120 @@ def status(config):
     click.echo(f"{state}; data directory {st.data_dir}")
 
 
+# --- review of person matches (custodygraph.queries.resolve) ---------------------------------
+#: decisions a reviewer may take on a candidate pair
+MATCH_DECISIONS = ("same", "different", "unsure")
+
+reviewer_options = [
+    click.option("--by", "by", metavar="NAME",
+                 help="Who decides, recorded with the decision [default: the login name]."),
+    click.option("--note", metavar="TEXT", help="Why, recorded with the decision."),
+]
+
+
+def _reviewer(func):
+    for option in reversed(reviewer_options):
+        func = option(func)
+    return func
+
+
+@cli.group("resolve", invoke_without_command=True)
+@format_option("table", "json")
+@click.option("--threshold", type=click.FloatRange(0.5, 1.0), default=None,
+              help="Propose pairs whose names score at least this (0.5 to 1) "
+                   "[default: 0.85].")
+@click.option("--all", "include_decided", is_flag=True,
+              help="Also list decided pairs, with their decision and its history.")
+@confidential_option
+@store_options
+@click.pass_context
+def resolve_group(ctx, fmt, threshold, include_decided, include_confidential, config):
+    """Review possible duplicate persons: list candidate pairs, then decide on each.
+
+    Without a subcommand, lists the open candidate pairs: persons whose names are alike, with
+    the score and the evidence (the names that matched, hometown and birth year agreement,
+    shared events and sources). Persons are never merged on names alone: only a reviewer's
+    `same` decision merges two persons, reversibly.
+
+    \b
+    custodygraph resolve [--format json] [--threshold 0.8] [--all]
+    custodygraph resolve decide CANDIDATE same|different|unsure [--by NAME] [--note TEXT]
+    custodygraph resolve undo CANDIDATE [--by NAME] [--note TEXT]
+    custodygraph resolve auto
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    with api.connect(config) as store:
+        result = api.match_candidates(store, threshold=threshold,
+                                      include_decided=include_decided,
+                                      include_confidential=include_confidential)
+    rows = []
+    for c in result:
+        a, b = c.persons
+        ev = c.evidence
+        rows.append([c.id, f"{c.score:.2f}", f"{a['name']} ({a['uid']})",
+                     f"{b['name']} ({b['uid']})", " ~ ".join(ev["names"]), ev["hometown"],
+                     ev["birth_year"], len(ev["shared_events"]), len(ev["shared_sources"]),
+                     c.status])
+    after = [f"{len(result)} candidate pair(s). Decide with: custodygraph resolve decide "
+             f"CANDIDATE same|different|unsure"]
+    emit(fmt, [c.as_dict() for c in result],
+         ["candidate", "score", "person", "person", "names matched", "hometown", "birth year",
+          "shared events", "shared sources", "status"], rows, after=after)
+
+
+@resolve_group.command("decide")
+@click.argument("candidate")
+@click.argument("decision", type=click.Choice(MATCH_DECISIONS))
+@_reviewer
+@store_options
+def resolve_decide(candidate, decision, by, note, config):
+    """Record DECISION on the pair CANDIDATE (an id listed by `custodygraph resolve`).
+
+    same: the two records are one person. Both Person nodes and their events stay as they
+    are; a SAME_AS edge links them and every query treats them as one person. different,
+    unsure: recorded, and the pair is no longer listed as open. Undo with `resolve undo`.
+    """
+    with api.connect(config) as store:
+        made = api.match_decide(store, candidate, decision, by=by, note=note)
+    click.echo(f"{made.candidate}: {made.decision} ({' and '.join(made.persons)}), decided by "
+               f"{made.decided_by} at {made.decided_at}")
+
+
+@resolve_group.command("undo")
+@click.argument("candidate")
+@_reviewer
+@store_options
+def resolve_undo(candidate, by, note, config):
+    """Reverse the decision on the pair CANDIDATE. A `same` is un-merged: the two persons
+    have separate chains again. The decision stays recorded, marked as undone."""
+    with api.connect(config) as store:
+        made = api.match_undo(store, candidate, by=by, note=note)
+    click.echo(f"{made.candidate}: decision {made.decision!r} undone by {made.decided_by} at "
+               f"{made.decided_at}")
+
+
+@resolve_group.command("auto")
+@format_option("table", "json")
+@store_options
+def resolve_auto(fmt, config):
+    """Apply the automatic rule: the same person id from the same source is one person.
+
+    A person's uid is made from the case file's person id, so such records are already one
+    person when loaded, and this marks nothing else: persons are never merged on names.
+    """
+    with api.connect(config) as store:
+        result = api.match_auto(store)
+    if fmt == "json":
+        click.echo(to_json(result))
+        return
+    click.echo(f"{result['marked']} pair(s) marked same. {result['reason']}.")
+    several = result["recorded_by_several_files"]
+    click.echo(f"{len(several)} of {result['persons']} persons are recorded by more than one "
+               f"ingested file under the same person id" + (f": {', '.join(several)}"
+                                                             if several else "."))
+
+
 def main() -> None:
     cli(prog_name="custodygraph")
 

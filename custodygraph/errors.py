@@ -90,3 +90,11 @@ class InvalidFilter(CustodyGraphError):
 
 class NoPath(CustodyGraphError):
     """Two entities are not connected within the allowed number of steps."""
+
+
+class CandidateNotFound(CustodyGraphError):
+    """No candidate pair of persons (``custodygraph resolve``) has the id asked for."""
+
+
+class DecisionConflict(CustodyGraphError):
+    """A candidate pair already has a decision, or has none to undo."""

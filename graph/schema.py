@@ -19,10 +19,12 @@ from __future__ import annotations
 from neomodel import (
     ArrayProperty,
     BooleanProperty,
+    FloatProperty,
     IntegerProperty,
     RelationshipTo,
     StringProperty,
     StructuredNode,
+    StructuredRel,
 )
 
 
@@ -165,6 +167,46 @@ class Event(Entity):
     sourced_from = RelationshipTo("Source", "SOURCED_FROM")
 
 
+class MatchReview(StructuredRel):
+    """A reviewer's decision on a candidate pair of persons (queries.resolve), kept for audit.
+
+    One edge per decision, from the person with the smaller uid to the other. An undo does
+    not delete it: it sets ``active`` to false and records who undid it and when.
+    """
+
+    uid = StringProperty(required=True)
+    #: the candidate id (queries.resolve.candidate_id of the two uids)
+    candidate = StringProperty(required=True)
+    decision = StringProperty(required=True, choices={k: k for k in ("same", "different",
+                                                                     "unsure")})
+    decided_by = StringProperty(required=True)
+    #: UTC time, ISO 8601
+    decided_at = StringProperty(required=True)
+    #: the name score when the decision was taken
+    score = FloatProperty()
+    note = StringProperty()
+    active = BooleanProperty(default=True)
+    undone_by = StringProperty()
+    undone_at = StringProperty()
+    undo_note = StringProperty()
+
+
+class SameAs(StructuredRel):
+    """Two person records are one person, because a reviewer said so (never by name alone).
+
+    A reversible merge: both Person nodes and their events stay as they are; queries treat
+    the connected SAME_AS component as one person. Not derived: it carries the provenance
+    of the decision (the MATCH_REVIEW edge with uid ``decision``).
+    """
+
+    derived = BooleanProperty(default=False)
+    decision = StringProperty(required=True)
+    decided_by = StringProperty(required=True)
+    decided_at = StringProperty(required=True)
+    score = FloatProperty()
+    note = StringProperty()
+
+
 class Person(Named):
     """A person. Two records are one person only through the same person id, never by name."""
 
@@ -183,6 +225,9 @@ class Person(Named):
     member_of = RelationshipTo("Organization", "MEMBER_OF")
     #: command of a unit or branch; the edge carries ``earliest`` and ``latest`` ISO bounds
     commanded = RelationshipTo("Organization", "COMMANDED")
+    #: reviewed candidate pairs and the reversible merges they made (queries.resolve)
+    match_review = RelationshipTo("Person", "MATCH_REVIEW", model=MatchReview)
+    same_as = RelationshipTo("Person", "SAME_AS", model=SameAs)
 
 
 class IngestRun(Entity):

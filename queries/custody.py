@@ -38,8 +38,10 @@ RETURN p.uid AS uid, p.name AS name, p.name_ar AS name_ar, p.aliases AS aliases,
        p.protected AS protected, p.group_size AS group_size, l.name AS hometown
 """
 
+# the events of every person of the SAME_AS cluster (queries.resolve): merged persons are one
 EVENTS = """
-MATCH (p:Person {uid: $uid})-[:SUBJECT_OF]->(e:Event)
+UNWIND $uids AS u
+MATCH (p:Person {uid: u})-[:SUBJECT_OF]->(e:Event)
 OPTIONAL MATCH (e)-[:AT]->(place)
 OPTIONAL MATCH (e)-[:BY]->(o:Organization)
 OPTIONAL MATCH (e)-[:SOURCED_FROM]->(s:Source)
@@ -389,7 +391,10 @@ def custody_chain(store: Store, person: str, *, include_confidential: bool = Fal
     """
     uid = find_person(store, person)["uid"]
     info = store.read(PERSON, {"uid": uid})[0]
-    events, conflict = order_events(_events(store.read(EVENTS, {"uid": uid}),
+    from custodygraph.queries.resolve import cluster_of
+
+    members = cluster_of(store, uid)
+    events, conflict = order_events(_events(store.read(EVENTS, {"uids": members}),
                                             include_confidential))
     start = next((i for i, e in enumerate(events) if e["type"] in CUSTODY_TYPES), len(events))
     background = [{k: e[k] for k in ("uid", "type", "earliest", "latest", "date_text")}
@@ -405,6 +410,8 @@ def custody_chain(store: Store, person: str, *, include_confidential: bool = Fal
         "protected": protected,
         "group_size": info["group_size"],
     }
+    if len(members) > 1:  # merged by a reviewer's decision (custodygraph resolve)
+        shown["same_as"] = [m for m in members if m != uid]
     steps = _steps(events[start:])
     status, settled = final_status(events)
     return Chain(shown, steps, background, status, conflict, gaps=find_gaps(steps, gap_days),

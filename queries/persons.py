@@ -40,6 +40,8 @@ def find_person(store: Store, query: str) -> dict:
         raise PersonNotFound(f"{query!r} is not a name or uid")
     for statement, params in ((BY_KEY, {"key": key}), (BY_WORDS, {"words": key.split()})):
         rows = store.read(statement, params)
+        if len(rows) > 1:
+            rows = _one_per_cluster(store, rows)
         if len(rows) == 1:
             return rows[0]
         if len(rows) > 1:
@@ -50,3 +52,15 @@ def find_person(store: Store, query: str) -> dict:
     raise PersonNotFound(
         f"no person is called {query!r}; try fewer words, another spelling, or a uid"
     )
+
+
+def _one_per_cluster(store: Store, rows: list[dict]) -> list[dict]:
+    """Matches that a reviewer merged (SAME_AS, queries.resolve) count as one person: the
+    one with the smallest uid of each cluster is kept."""
+    from custodygraph.queries.resolve import clusters
+
+    reps = clusters(store)
+    kept: dict[str, dict] = {}
+    for row in sorted(rows, key=lambda r: r["uid"]):
+        kept.setdefault(reps.get(row["uid"], row["uid"]), row)
+    return list(kept.values())

@@ -85,6 +85,13 @@ def recurring(store: Store, *, minimum: int = 1, filters: Filters | None = None,
             entry = found.setdefault(row["uid"], Recurring(
                 row["uid"], row["name"], row["kind"], [], 0))
             entry.roles.append(role)
+    # persons a reviewer merged (SAME_AS, queries.resolve) are one case: their cluster's
+    # representative (smallest uid) stands for them
+    from custodygraph.queries.resolve import clusters
+
+    reps = clusters(store)
+    if reps:
+        persons = {uid: {reps.get(p, p) for p in members} for uid, members in persons.items()}
     names = case_list(store, set().union(*persons.values()), include_confidential)
     ranked = []
     for uid, entry in found.items():
