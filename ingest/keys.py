@@ -85,3 +85,12 @@ def _uid(prefix: str, part: str) -> str:
     if key and len(key) <= 80 and key.isascii():
         return f"{prefix}:{key}"
     return f"{prefix}:{hashlib.sha256(part.encode('utf-8')).hexdigest()[:24]}"
+
+
+def file_sha256(path) -> str:
+    """The SHA-256 of a file, read in blocks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

@@ -11,7 +11,6 @@ never held in memory; a case file is small and read once.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -21,7 +20,7 @@ from custodygraph.errors import InvalidInput, Problem
 from custodygraph.graph.store import DEFAULT_BATCH, Store
 from custodygraph.ingest import records as rec
 from custodygraph.ingest import writer
-from custodygraph.ingest.keys import make_uid
+from custodygraph.ingest.keys import file_sha256, make_uid
 
 #: events per write batch: every batch is planned, written and sealed with its digests
 EVENT_BATCH = 10_000
@@ -196,14 +195,6 @@ def reader_for(path: str | Path) -> Callable[..., Prepared]:
                                     f"use one of: {', '.join(sorted(READERS))}")]) from None
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
@@ -225,7 +216,7 @@ def ingest_file(store: Store, path: str | Path, *, dry_run: bool = False,
         raise InvalidInput([Problem(str(path), None, None, "no such file",
                                     "check the path and the current directory")])
     prepared = reader_for(path)(path, **reader_options)
-    sha = _sha256(path)
+    sha = file_sha256(path)
     totals = writer.Plan()
     entity_plan = writer.plan(store, prepared.entities, batch_size)
     if entity_plan.problems:

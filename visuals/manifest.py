@@ -17,7 +17,8 @@ a folder output is written inside the folder ``-o`` names, under fixed names mad
 
 from __future__ import annotations
 
-import hashlib
+from custodygraph.ingest.keys import file_sha256
+
 import json
 import re
 from dataclasses import dataclass, field
@@ -62,11 +63,7 @@ def store_label(store) -> str:
 
 
 def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    return file_sha256(path)
 
 
 def safe_name(name: str) -> str:
