@@ -17,7 +17,6 @@ a folder output is written inside the folder ``-o`` names, under fixed names mad
 
 from __future__ import annotations
 
-from custodygraph.ingest.keys import file_sha256
 
 import json
 import re
@@ -27,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from custodygraph.errors import CustodyGraphError
+from custodygraph.ingest.keys import file_sha256
 
 SUFFIX = ".manifest.json"
 FOLDER_MANIFEST = "manifest.json"
