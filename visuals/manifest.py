@@ -17,7 +17,6 @@ a folder output is written inside the folder ``-o`` names, under fixed names mad
 
 from __future__ import annotations
 
-
 import json
 import re
 from dataclasses import dataclass, field
