@@ -319,3 +319,16 @@ def open_page(
         except Exception:
             pass
     return report
+
+
+def hover_nodes(page, pause_ms: int = 150) -> None:
+    """Move the mouse over every node of a custodygraph view so each shows its tooltip."""
+    points = page.evaluate("""(() => {
+      const net = window.custodygraph.network;
+      const pos = net.getPositions();
+      return Object.keys(pos).map(id => net.canvasToDOM(pos[id]));
+    })()""")
+    box = page.locator("#graph").bounding_box()
+    for point in points:
+        page.mouse.move(box["x"] + point["x"], box["y"] + point["y"])
+        page.wait_for_timeout(pause_ms)

@@ -6,7 +6,7 @@ import html
 
 import pytest
 
-from browser import browser_unavailable, open_page
+from browser import browser_unavailable, hover_nodes, open_page
 from test_views_browser import view_page
 
 REASON = browser_unavailable()
@@ -91,14 +91,6 @@ def test_markup_in_names_shows_as_text_and_runs_nothing(run, tmp_path):
 
 
 def hover_every_node(page):
-    """Move the mouse over each node so vis-network shows its tooltip."""
-    points = page.evaluate("""(() => {
-      const net = window.custodygraph.network;
-      const pos = net.getPositions();
-      return Object.keys(pos).map(id => net.canvasToDOM(pos[id]));
-    })()""")
-    box = page.locator("#graph").bounding_box()
-    for point in points:
-        page.mouse.move(box["x"] + point["x"], box["y"] + point["y"])
-        page.wait_for_timeout(250)
+    """Hover every node; vis-network shows the tooltips in one element."""
+    hover_nodes(page, 250)
     assert page.locator(".vis-tooltip").count() == 1

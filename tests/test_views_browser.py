@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from browser import browser_unavailable, open_page
+from browser import browser_unavailable, hover_nodes, open_page
 
 REASON = browser_unavailable()
 pytestmark = [pytest.mark.browser, pytest.mark.skipif(REASON is not None, reason=REASON or "")]
@@ -229,16 +229,8 @@ cases:
 
 
 def hover_every_node(page):
-    """Move the mouse over each node so vis-network shows its tooltip."""
-    points = page.evaluate("""(() => {
-      const net = window.custodygraph.network;
-      const pos = net.getPositions();
-      return Object.keys(pos).map(id => net.canvasToDOM(pos[id]));
-    })()""")
-    box = page.locator("#graph").bounding_box()
-    for point in points:
-        page.mouse.move(box["x"] + point["x"], box["y"] + point["y"])
-        page.wait_for_timeout(120)
+    """Hover every node, then type markup into the search box."""
+    hover_nodes(page, 120)
     page.fill("#search", "<")
 
 
