@@ -40,6 +40,9 @@ class Store(Protocol):
 
     #: "falkordb" or "neo4j"
     backend: str
+    #: the engine's dialect module (graph.falkor_dialect or graph.neo4j_dialect): schema DDL,
+    #: full-text search and path statements, the only Cypher that differs between engines
+    dialect: Any
 
     def read(self, query: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         """Run a read-only statement and return its rows as dicts keyed by column."""

@@ -17,7 +17,8 @@ from custodygraph.graph import schema
 from custodygraph.ingest import records as rec
 from custodygraph.ingest import vocabulary as vocab
 from custodygraph.ingest.dates import DateError, parse_date
-from custodygraph.ingest.keys import make_uid, name_key, name_keys
+from custodygraph.ingest.keys import (facility_uid, make_uid, name_key, name_keys,
+                                      organization_uid)
 
 #: cells longer than this are refused (an over-long cell is usually a broken file)
 MAX_TEXT = 10_000
@@ -341,7 +342,7 @@ class CaseFileReader:
         kind = self.term(node, "type", schema.ORGANIZATION_KINDS)
         if not name or not kind:
             return
-        uid = make_uid("branch" if kind == "security_branch" else "org", name)
+        uid = organization_uid(kind, name)
         self.data.organizations[uid] = rec.Organization(uid, self.where(node), name, name_ar,
                                                         aliases, keys, kind=kind)
         self._parents.append(("organization", node, uid))
@@ -355,7 +356,7 @@ class CaseFileReader:
         kind = self.term(node, "type", schema.FACILITY_KINDS)
         if not name or not kind:
             return
-        uid = make_uid("branch" if kind == "security_branch" else "facility", name)
+        uid = facility_uid(kind, name)
         self.data.facilities[uid] = rec.Facility(uid, self.where(node), name, name_ar, aliases,
                                                  keys, kind=kind)
         self._parents.append(("facility", node, uid))

@@ -87,6 +87,21 @@ def _uid(prefix: str, part: str) -> str:
     return f"{prefix}:{hashlib.sha256(part.encode('utf-8')).hexdigest()[:24]}"
 
 
+def facility_uid(kind: str, name: str) -> str:
+    """The uid of a facility: a security branch shares one node with the organisation.
+
+    >>> facility_uid("security_branch", "Raid Branch 215") == organization_uid(
+    ...     "security_branch", "Raid Branch 215")
+    True
+    """
+    return make_uid("branch" if kind == "security_branch" else "facility", name)
+
+
+def organization_uid(kind: str, name: str) -> str:
+    """The uid of an organisation (see facility_uid for security branches)."""
+    return make_uid("branch" if kind == "security_branch" else "org", name)
+
+
 def file_sha256(path) -> str:
     """The SHA-256 of a file, read in blocks."""
     digest = hashlib.sha256()

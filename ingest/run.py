@@ -20,7 +20,8 @@ from custodygraph.errors import InvalidInput, Problem
 from custodygraph.graph.store import DEFAULT_BATCH, Store
 from custodygraph.ingest import records as rec
 from custodygraph.ingest import writer
-from custodygraph.ingest.keys import file_sha256, make_uid
+from custodygraph.ingest.keys import (file_sha256, facility_uid, make_uid, name_keys,
+                                      organization_uid)
 
 #: events per write batch: every batch is planned, written and sealed with its digests
 EVENT_BATCH = 10_000
@@ -83,13 +84,11 @@ MAX_PROBLEMS = 1000
 
 def _flat_uids(r) -> dict[str, str | None]:
     """The uids a flat record refers to, by the same rules as the case-file reader."""
-    branch = "security_branch"
     return {
         "person": make_uid("person", r.person_id),
-        "facility": r.facility and make_uid(
-            "branch" if r.facility_type == branch else "facility", r.facility),
-        "organization": r.organization and make_uid(
-            "branch" if r.organization_type == branch else "org", r.organization),
+        "facility": r.facility and facility_uid(r.facility_type, r.facility),
+        "organization": r.organization and organization_uid(r.organization_type,
+                                                            r.organization),
         "location": r.location and make_uid("location", r.location),
         "hometown": r.hometown and make_uid("location", r.hometown),
     }
@@ -103,7 +102,6 @@ def prepare_flat_file(path: Path, *, encoding: str | None = None,
     in memory; persons and events are read again, batch by batch, when they are written.
     """
     from custodygraph.ingest import flat
-    from custodygraph.ingest.keys import name_keys
 
     problems: list[Problem] = []
     locations: dict[str, rec.Location] = {}
