@@ -6,9 +6,9 @@ at a checkpoint, transfer to a central branch in Damascus, then Sednaya, a centr
 military police or a court, and in the end release, disappearance or death, with the body
 handed over at a military hospital. Dates are uncertain the way sources give them (a day, a
 month, "about", a year, a range, an open end, or only words). Person names carry the spelling
-noise of real files: Latin variants and Arabic script. Facility and organisation columns use
-one canonical name each (the gazetteer's, where it has the place), so that every mention
-resolves to the same node.
+noise of real files: Latin variants and Arabic script. Every facility and organisation is an
+entry of the shipped gazetteer, spelled as files spell it: mostly its English name, sometimes
+an alias or its Arabic name, so that ingest has to resolve each spelling to the same node.
 
 The data is synthetic: no row describes a real person.
 
@@ -41,7 +41,7 @@ GOVERNORATES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "Daraa": (("Al-Sanamayn", "Nawa", "Jasim", "Tafas", "Inkhil", "Samad", "Jamlah",
                "Busra al-Sham", "Daraa al-Balad"),
               ("Political Security Branch in Daraa", "Military Security Branch in Daraa",
-               "Air Force Intelligence Branch in Daraa")),
+               "Air Force Intelligence branch in Daraa", "State Security Branch in Daraa")),
     "Rif Dimashq": (("Douma", "Darayya", "Moadamiyat al-Sham", "Zabadani", "Al-Tall", "Qudsaya",
                      "Yabroud", "Harasta"),
                     ("Military Intelligence Branch 227", "Air Force Intelligence branch in "
@@ -50,24 +50,22 @@ GOVERNORATES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
                  ("Raid Branch 215", "Political Security Branch in Damascus",
                   "General Intelligence Branch 251")),
     "Homs": (("Al-Waer", "Talbiseh", "Al-Rastan", "Al-Qusayr", "Bab Amr"),
-             ("Military Security Branch 261 in Homs", "Political Security Branch in Homs",
-              "Air Force Intelligence Branch in Homs")),
+             ("Military Security Branch 261 in Homs", "Air Force Intelligence branch in Homs",
+              "State Security Branch in Homs")),
     "Hama": (("Kafr Zita", "Al-Latamneh", "Souran", "Hama city"),
-             ("Military Intelligence Branch 219 in Hama", "Air Force Intelligence Branch in "
-              "Hama")),
+             ("Air Force Intelligence branch at Hama Military Airport",)),
     "Aleppo": (("Al-Bab", "Manbij", "Azaz", "Al-Sukkari", "Al-Atarib"),
-               ("Military Intelligence Branch 290 in Aleppo", "Air Force Intelligence Branch in "
-                "Aleppo")),
+               ("Military Security Branch in Aleppo", "Air Force Intelligence branch in Aleppo",
+                "General Intelligence Branch 322 in Aleppo")),
     "Idlib": (("Saraqib", "Maarat al-Numan", "Khan Shaykhun", "Jisr al-Shughur"),
               ("Military Intelligence Branch 271 in Idlib",)),
     "Deir ez-Zor": (("Al-Mayadin", "Al-Bukamal", "Deir ez-Zor city"),
                     ("Military Intelligence Branch 243 in Deir ez-Zor",)),
     "Quneitra": (("Khan Arnabeh", "Jubata al-Khashab"),
-                 ("Military Intelligence Branch 220 in Sasa",)),
-    "Latakia": (("Al-Haffah", "Jableh"), ("Political Security Branch in Latakia",)),
+                 ("Military Intelligence Branch 220",)),
 }
 #: how often each governorate is a hometown
-GOVERNORATE_WEIGHTS = (24, 20, 10, 12, 7, 9, 7, 4, 4, 3)
+GOVERNORATE_WEIGHTS = (24, 20, 10, 12, 7, 9, 7, 4, 4)
 
 CENTRAL_BRANCHES = ("Raid Branch 215", "Palestine Branch", "Military Intelligence Branch 227",
                     "Military Intelligence Branch 216", "General Intelligence Branch 285",
@@ -75,19 +73,18 @@ CENTRAL_BRANCHES = ("Raid Branch 215", "Palestine Branch", "Military Intelligenc
                     "General Intelligence Branch 251")
 PRISONS = {"Sednaya Military Prison": "Damascus", "Damascus Central Prison (Adra)": "Rif Dimashq",
            "Homs Central Prison": "Homs", "Aleppo Central Prison": "Aleppo",
-           "Hama Central Prison": "Hama"}
-MILITARY_POLICE = ("Military Police in Qaboun", "Military police branch in Al-Balouni")
+           "Hama Central Prison": "Hama", "al-Balouna Prison": "Homs"}
+MILITARY_POLICE = ("Military Police in Qaboun",)
 COURTS = ("Military Field Court in Qaboun", "Counter-Terrorism Court")
-HOSPITALS = ("Tishreen Military Hospital", "Harasta Military Hospital",
-             "Military Hospital 601")
-CHECKPOINTS = ("Al-Kiswah checkpoint", "Al-Qutayfah checkpoint", "Khirbet Ghazaleh checkpoint",
-               "Al-Sanamayn checkpoint")
+HOSPITALS = ("Tishreen Military Hospital", "Military Hospital 601")
 
 ARRESTING_UNITS = (("Fourth Armoured Division", "military_unit"),
-                   ("Military patrol (unit not named)", "military_unit"),
-                   ("Syrian security services (branch not named)", "intelligence_agency"),
+                   ("Military Police", "military_unit"),
+                   ("Military Intelligence Directorate", "intelligence_agency"),
+                   ("Air Force Intelligence Directorate", "intelligence_agency"),
                    ("Syrian Police", "police"))
-ARMY = ("Syrian Arab Army", "military_unit")
+#: conscripts and volunteers serve in a unit (the gazetteer has no entry for the army itself)
+ARMY = ("Fourth Armoured Division", "military_unit")
 MILITARY_POLICE_ORG = ("Military Police", "military_unit")
 
 # --- names --------------------------------------------------------------------------------
@@ -235,6 +232,20 @@ class Generator:
                       for i in range(200)]
         self.seen: set[str] = set()
         self.govs = list(GOVERNORATES)
+        self.spellings: dict[str, tuple[str, ...]] = {}
+
+    def spell(self, name: str) -> str:
+        """A facility or organisation as a file may write it: usually the gazetteer's English
+        name, one time in five an alias or the Arabic name."""
+        if not name or self.rng.random() >= 0.2:
+            return name
+        names = self.spellings.get(name)
+        if names is None:
+            from custodygraph.ingest.gazetteer import shipped
+
+            entry = shipped().resolve(name)
+            names = self.spellings[name] = entry.names if entry else (name,)
+        return self.rng.choice(names)
 
     # -- persons -----------------------------------------------------------------------------
     def name(self, female: bool) -> tuple[str, str, list[str]]:
@@ -290,8 +301,9 @@ class Generator:
                         "event"))
             state = "regional"
         elif roll < 0.72:
+            # stopped at a checkpoint near home: the place is the town, not a facility
             unit = rng.choice(ARRESTING_UNITS[:2])
-            out.append(("arrest", rng.choice(CHECKPOINTS), "checkpoint", *unit, "", "event"))
+            out.append(("arrest", "", "", *unit, town, "event"))
             out.append(("transfer", branch, "security_branch", "", "", "", "stay"))
             state = "regional"
         elif roll < 0.82:
@@ -388,7 +400,8 @@ class Generator:
                 ("female" if female else "male") if head else "",
                 str(rng.randint(1950, 2002)) if head and rng.random() < 0.7 else "",
                 town if head else "",
-                event, date, end, text, str(number), facility, ftype, org, otype, location,
+                event, date, end, text, str(number), self.spell(facility), ftype,
+                self.spell(org), otype, location,
                 "|".join(names), _collapse(types), _collapse(when), confidence,
                 _collapse(secret), notes,
                 "true" if head and rng.random() < 0.03 else "",

@@ -54,11 +54,13 @@ def connect(config: Config | None = None, *, install: bool = False) -> Iterator[
 
 
 def ingest(store: Store, path: str | Path, *, dry_run: bool = False,
-           progress=None, **reader_options) -> IngestSummary:
+           progress=None, allow_new: bool = False, gazetteers=(),
+           **reader_options) -> IngestSummary:
     """Check a whole file and write it; see custodygraph.ingest.run.ingest_file."""
     from custodygraph.ingest.run import ingest_file
 
-    return ingest_file(store, path, dry_run=dry_run, progress=progress, **reader_options)
+    return ingest_file(store, path, dry_run=dry_run, progress=progress, allow_new=allow_new,
+                       gazetteers=gazetteers, **reader_options)
 
 
 def chain(store: Store, person: str, *, include_confidential: bool = False,

@@ -192,23 +192,38 @@ class Progress:
               help="Encoding of a CSV file, e.g. utf-8 or cp1256 [default: detected].")
 @click.option("--mapping", type=click.Path(dir_okay=False), default=None,
               help="YAML file renaming a spreadsheet's headers to the documented columns.")
+@click.option("--gazetteer", "gazetteers", multiple=True, type=click.Path(dir_okay=False),
+              help="A gazetteer file of your own, read after the shipped one (repeatable; "
+                   "docs/gazetteer.md).")
+@click.option("--allow-new", is_flag=True,
+              help="Create facility and organisation names that no gazetteer entry has, "
+                   "as written, and list them (by default they are problems).")
 @store_options
-def ingest(file, dry_run, as_json, quiet, encoding, mapping, config):
+def ingest(file, dry_run, as_json, quiet, encoding, mapping, gazetteers, allow_new, config):
     """Check a case file or spreadsheet and load it. On any problem nothing is written.
 
     FILE is a YAML or JSON case file (docs/format.md), or a flat file of one event per row:
-    CSV, XLSX or JSON Lines (docs/flat-format.md).
+    CSV, XLSX or JSON Lines (docs/flat-format.md). Facility and organisation names are
+    resolved against the gazetteer (docs/gazetteer.md): a name it does not have is reported
+    and nothing is written, unless --allow-new is given.
     """
     progress = None if quiet or not sys.stderr.isatty() else Progress()
     options = {k: v for k, v in (("encoding", encoding), ("mapping", mapping)) if v}
     with api.connect(config, install=not dry_run) as store:
-        summary = api.ingest(store, file, dry_run=dry_run, progress=progress, **options)
+        summary = api.ingest(store, file, dry_run=dry_run, progress=progress,
+                             allow_new=allow_new, gazetteers=gazetteers, **options)
     if as_json:
         click.echo(to_json(summary.as_dict()))
         return
     rows = [[kind, c["created"], c["updated"], c["unchanged"]]
             for kind, c in summary.counts.items()]
     click.echo(table(["kind", "created", "updated", "unchanged"], rows))
+    if summary.new_names:
+        click.echo(f"{len(summary.new_names)} names are not in the gazetteer and were taken "
+                   "as written:")
+        click.echo(table(["column", "name", "type", "first used", "rows"],
+                         [[n["role"], n["name"], n["type"], n["first"], n["rows"]]
+                          for n in summary.new_names]))
     verb = "would be loaded (dry run)" if dry_run else "loaded"
     click.echo(f"{summary.events} events from {summary.file} {verb}.")
 

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import json
+import queue
+import threading
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterable
 
 import redis
 from falkordb import FalkorDB
+from falkordb.helpers import quote_string
+from json.encoder import encode_basestring
 
 from custodygraph.errors import StoreError
 from custodygraph.graph import falkor_dialect
@@ -16,6 +22,90 @@ from custodygraph.graph.store import DEFAULT_BATCH, WriteStats, chunks
 GRAPH_NAME = "custodygraph"
 #: how long an append-only rewrite may take before we report it
 REWRITE_TIMEOUT = 1800.0
+
+
+#: JSON text is a Cypher literal that FalkorDB reads back exactly, as long as it holds no
+#: object (JSON quotes map keys, Cypher does not) and no backslash-u escape (FalkorDB keeps
+#: those as written); the escapes of quote, backslash, newline, return, tab, backspace and
+#: form feed it reads as JSON means them (tests/test_falkor_params.py checks this).
+_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False,
+                         check_circular=False).encode
+
+
+def literal(value: Any) -> str:
+    """A parameter value as a literal of FalkorDB's ``CYPHER name=value`` header.
+
+    Rows of thousands of values are encoded in one call to the C JSON encoder; a part
+    JSON cannot write the way FalkorDB reads it (a map, a control character other than
+    the escapes both share, a type JSON lacks) is written piece by piece, strings as the
+    falkordb client writes them.
+
+    >>> literal([["a\\"b", 1, None, True], {"k": "v"}])
+    '[["a\\\\"b",1,null,true],{`k`:"v"}]'
+    """
+    try:
+        text = _json(value)
+    except (TypeError, ValueError):
+        return _pieces(value)
+    if "{" in text or "\\u" in text:
+        return _pieces(value)
+    return text
+
+
+def _pieces(value: Any) -> str:
+    kind = type(value)
+    if kind is str:
+        text = encode_basestring(value)
+        return text if "\\u" not in text else quote_string(value)
+    if kind is dict:
+        return "{" + ",".join([(_KEYS.get(key) or _key(key)) + _pieces(item)
+                               for key, item in value.items()]) + "}"
+    if kind is list or kind is tuple:
+        return "[" + ",".join([_pieces(item) if type(item) in _SCALARS else literal(item)
+                               for item in value]) + "]"
+    if value is None:
+        return "null"
+    if kind is bool:
+        return "true" if value else "false"
+    if kind is int:
+        return str(value)
+    if isinstance(value, bytes):
+        return quote_string(value)
+    for base in (str, dict, list):  # subclasses, written as their base type
+        if isinstance(value, base):
+            return _pieces(base(value))
+    return str(value)
+
+
+#: the types _pieces writes directly, without a try at JSON first
+_SCALARS = (str, dict, type(None), bool, int)
+
+
+#: map keys as written in a literal (the same few keys come back on every row)
+_KEYS: dict[str, str] = {}
+
+
+def _key(key: Any) -> str:
+    text = f"`{_name(key)}`:"
+    if type(key) is str and len(_KEYS) < 1024:
+        _KEYS[key] = text
+    return text
+
+
+def _name(key: Any) -> str:
+    name = key.decode() if isinstance(key, bytes) else str(key)
+    if not name or "`" in name:
+        raise ValueError(f"a parameter or map key must be non-empty and free of backticks: "
+                         f"{name!r}")
+    return name
+
+
+def with_params(query: str, params: dict[str, Any] | None) -> str:
+    """The query with its parameters in front, as FalkorDB takes them."""
+    if not params:
+        return query
+    head = " ".join(f"`{_name(key)}`={literal(value)}" for key, value in params.items())
+    return f"CYPHER {head} {query}"
 
 
 def _stats(result) -> WriteStats:
@@ -32,6 +122,16 @@ def _rows(result) -> list[dict[str, Any]]:
     names = [col[1] if isinstance(col, (list, tuple)) else col for col in result.header]
     names = [n.decode() if isinstance(n, bytes) else n for n in names]
     return [dict(zip(names, row)) for row in result.result_set]
+
+
+@contextmanager
+def _lost_connection():
+    """Turn a dropped connection (the server was stopped or killed) into a StoreError."""
+    try:
+        yield
+    except redis.exceptions.ConnectionError as exc:
+        raise StoreError(f"lost the connection to the embedded store ({exc}); "
+                         "run `custodygraph db status` and try again") from None
 
 
 class FalkorStore:
@@ -52,10 +152,43 @@ class FalkorStore:
         except redis.exceptions.RedisError as exc:
             raise StoreError(f"could not reach the embedded store: {exc}") from None
         self.graph_name = graph
+        self._pipe: _Pipe | None = None
+
+    @contextmanager
+    def pipelined(self):
+        """Within this block, writes are sent by a second thread, in order, while the caller
+        goes on preparing the next ones (the server is another process, so both cores work).
+
+        The graph goes through the same statements in the same order as without the block:
+        a read first waits for every write before it, the first write the server refuses
+        is raised at the next read, write or the end of the block, and no later write is
+        sent after it. ``write`` returns no counts here (``statements`` is 1).
+        """
+        if self._pipe is not None:
+            yield self
+            return
+        pipe = self._pipe = _Pipe(self)
+        try:
+            yield self
+        except BaseException:
+            self._pipe = None
+            pipe.close()
+            raise
+        self._pipe = None
+        pipe.close()
+        pipe.check()
+
+    def flush(self) -> None:
+        """Wait for the writes of a pipelined block sent so far; raise the first refused."""
+        if self._pipe is not None:
+            self._pipe.wait()
 
     def _run(self, method, query: str, params: dict[str, Any] | None):
+        return self._send(method, with_params(query, params))
+
+    def _send(self, method, text: str):
         try:
-            return method(query, params or {})
+            return method(text)
         except redis.exceptions.ResponseError as exc:
             raise StoreError(f"the embedded store refused a query: {exc}") from None
         except redis.exceptions.ConnectionError as exc:
@@ -65,9 +198,13 @@ class FalkorStore:
             ) from None
 
     def read(self, query: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        self.flush()
         return _rows(self._run(self.graph.ro_query, query, params))
 
     def write(self, query: str, params: dict[str, Any] | None = None) -> WriteStats:
+        if self._pipe is not None:
+            self._pipe.put(with_params(query, params))
+            return WriteStats(statements=1)
         return _stats(self._run(self.graph.query, query, params))
 
     def write_batches(
@@ -79,6 +216,10 @@ class FalkorStore:
         return total
 
     def install_schema(self) -> list[str]:
+        with _lost_connection():
+            return self._install_schema()
+
+    def _install_schema(self) -> list[str]:
         done = []
         for statement in falkor_dialect.index_statements() + falkor_dialect.fulltext_statements():
             try:
@@ -101,6 +242,11 @@ class FalkorStore:
 
     def after_ingest(self) -> None:
         """Compact the append-only file and wait, so a restart loads a snapshot, not a replay."""
+        self.flush()
+        with _lost_connection():
+            self._compact()
+
+    def _compact(self) -> None:
         import time
 
         conn = self.db.connection
@@ -121,19 +267,75 @@ class FalkorStore:
 
     def clear(self) -> None:
         """Empty the graph; its indexes and constraints are installed again."""
+        self.flush()
+        with _lost_connection():
+            self._clear()
+
+    def _clear(self) -> None:
         try:
             self.graph.delete()
         except redis.exceptions.ResponseError as exc:
             if "empty key" not in str(exc).lower() and "invalid graph" not in str(exc).lower():
                 raise StoreError(f"could not clear the graph: {exc}") from None
         self.graph = self.db.select_graph(self.graph_name)
-        self.install_schema()
+        self._install_schema()
 
     def describe(self) -> str:
         return f"embedded FalkorDB at {self.server.data_dir}"
 
     def close(self) -> None:
+        if self._pipe is not None:
+            self._pipe.close()
         try:
             self.db.connection.close()
         except redis.exceptions.RedisError:
             pass
+
+
+class _Pipe:
+    """The writer thread of ``FalkorStore.pipelined``: statements in order, stop at the first
+    the server refuses."""
+
+    #: statements waiting to be sent; the caller blocks when it is this far ahead
+    DEPTH = 3
+
+    def __init__(self, store: FalkorStore):
+        self.store = store
+        self.error: BaseException | None = None
+        self.queue: queue.Queue[str | None] = queue.Queue(self.DEPTH)
+        self.thread = threading.Thread(target=self._work, name="custodygraph-writer",
+                                       daemon=True)
+        self.thread.start()
+
+    def _work(self) -> None:
+        while True:
+            text = self.queue.get()
+            try:
+                if text is None:
+                    return
+                if self.error is None:
+                    self.store._send(self.store.graph.query, text)
+            except BaseException as exc:  # raised in the caller's thread by check()
+                self.error = exc
+            finally:
+                self.queue.task_done()
+
+    def put(self, text: str) -> None:
+        self.check()
+        self.queue.put(text)
+
+    def wait(self) -> None:
+        self.queue.join()
+        self.check()
+
+    def check(self) -> None:
+        if self.error is not None:
+            error, self.error = self.error, None
+            self.error = StoreError("an earlier write was refused; nothing after it was sent")
+            raise error
+
+    def close(self) -> None:
+        """Send what is queued, then stop the thread."""
+        if self.thread.is_alive():
+            self.queue.put(None)
+            self.thread.join()

@@ -61,6 +61,8 @@ class Organization(Named):
 
     STYLE = {"color": "#c0392b", "shape": "box"}
     kind = StringProperty(required=True)
+    #: the id of the gazetteer entry this organisation is (ingest/gazetteer.py), if any
+    gazetteer = StringProperty()
     part_of = RelationshipTo("Organization", "PART_OF")
 
 
@@ -69,6 +71,8 @@ class Facility(Named):
 
     STYLE = {"color": "#8e44ad", "shape": "diamond"}
     kind = StringProperty(required=True)
+    #: the id of the gazetteer entry this facility is (ingest/gazetteer.py), if any
+    gazetteer = StringProperty()
     located_in = RelationshipTo("Location", "LOCATED_IN")
 
 

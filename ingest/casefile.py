@@ -17,8 +17,7 @@ from custodygraph.graph import schema
 from custodygraph.ingest import records as rec
 from custodygraph.ingest import vocabulary as vocab
 from custodygraph.ingest.dates import DateError, parse_date
-from custodygraph.ingest.keys import (facility_uid, make_uid, name_key, name_keys,
-                                      organization_uid)
+from custodygraph.ingest.keys import make_uid, name_key, name_keys
 
 #: cells longer than this are refused (an over-long cell is usually a broken file)
 MAX_TEXT = 10_000
@@ -26,8 +25,8 @@ MAX_TEXT = 10_000
 TOP_KEYS = ("format", "sources", "locations", "facilities", "organizations", "cases")
 SOURCE_KEYS = ("id", "title", "type", "publisher", "date", "url", "confidential")
 LOCATION_KEYS = ("id", "name", "name_ar", "aliases", "level", "part_of")
-FACILITY_KEYS = ("id", "name", "name_ar", "aliases", "type", "location")
-ORGANIZATION_KEYS = ("id", "name", "name_ar", "aliases", "type", "part_of")
+FACILITY_KEYS = ("id", "name", "name_ar", "aliases", "type", "location", "gazetteer")
+ORGANIZATION_KEYS = ("id", "name", "name_ar", "aliases", "type", "part_of", "gazetteer")
 PERSON_KEYS = ("id", "name", "name_ar", "aliases", "gender", "birth_year", "hometown",
                "protected", "group_size", "notes")
 EVENT_KEYS = ("record_id", "event", "date", "end_date", "date_text", "sequence", "facility",
@@ -96,12 +95,23 @@ def _load(path: Path) -> Any:
     if root is None:
         raise InvalidInput([Problem(str(path), 1, 1, "the file is empty",
                                     "see docs/format.md for a complete example")])
-    return build(root)
+    try:
+        return build(root)
+    except yaml.MarkedYAMLError as exc:  # a tag no safe loader knows, such as !!python/…
+        mark = exc.problem_mark or exc.context_mark
+        raise InvalidInput([Problem(
+            str(path), mark.line + 1 if mark else None, mark.column + 1 if mark else None,
+            f"a YAML tag that a case file cannot hold: {exc.problem or exc.context}",
+            "remove the tag (the word after '!'): a case file holds plain values")]) from None
 
 
 class CaseFileReader:
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, names=None):
+        from custodygraph.ingest.gazetteer import NameResolver
+
         self.path = path
+        #: resolves facility and organisation names against the gazetteer
+        self.names = names if names is not None else NameResolver()
         self.file = str(path)
         self.problems: list[Problem] = []
         self.data = rec.Dataset(file=self.file)
@@ -335,32 +345,64 @@ class CaseFileReader:
         self.declare("location", node, self.text(node, "id"), uid, [name, name_ar, *aliases])
 
     def read_organization(self, node) -> None:
-        if not self.mapping(node, "organization"):
-            return
-        self.known_keys(node, ORGANIZATION_KEYS, "an organization")
-        name, name_ar, aliases, keys = self.named(node)
-        kind = self.term(node, "type", schema.ORGANIZATION_KINDS)
-        if not name or not kind:
-            return
-        uid = organization_uid(kind, name)
-        self.data.organizations[uid] = rec.Organization(uid, self.where(node), name, name_ar,
-                                                        aliases, keys, kind=kind)
-        self._parents.append(("organization", node, uid))
-        self.declare("organization", node, self.text(node, "id"), uid, [name, name_ar, *aliases])
+        self.read_place_or_body(node, "organization", ORGANIZATION_KEYS,
+                                schema.ORGANIZATION_KINDS, self.data.organizations)
 
     def read_facility(self, node) -> None:
-        if not self.mapping(node, "facility"):
+        self.read_place_or_body(node, "facility", FACILITY_KEYS, schema.FACILITY_KINDS,
+                                self.data.facilities)
+
+    def read_place_or_body(self, node, role: str, keys, kinds, table: dict) -> None:
+        """A declared facility or organisation, resolved against the gazetteer."""
+        if not self.mapping(node, role):
             return
-        self.known_keys(node, FACILITY_KEYS, "a facility")
-        name, name_ar, aliases, keys = self.named(node)
-        kind = self.term(node, "type", schema.FACILITY_KINDS)
+        self.known_keys(node, keys, f"an {role}" if role[0] in "aeiou" else f"a {role}")
+        name, name_ar, aliases, _keys = self.named(node)
+        kind = self.term(node, "type", kinds)
         if not name or not kind:
             return
-        uid = facility_uid(kind, name)
-        self.data.facilities[uid] = rec.Facility(uid, self.where(node), name, name_ar, aliases,
-                                                 keys, kind=kind)
-        self._parents.append(("facility", node, uid))
-        self.declare("facility", node, self.text(node, "id"), uid, [name, name_ar, *aliases])
+        names = [name, name_ar, *aliases]
+        found = self.in_gazetteer(node, role, name, kind)
+        if found is None:  # reported; events that refer to it need no problem of their own
+            self.declare(role, node, self.text(node, "id"), f"unresolved:{name}", names)
+            return
+        table[found.uid] = self.names.record(role, found, self.where(node), name, kind, name_ar,
+                                             aliases)
+        self._parents.append((role, node, found.uid))
+        self.declare(role, node, self.text(node, "id"), found.uid, names)
+
+    def in_gazetteer(self, node, role: str, name: str, kind: str):
+        """Resolve a declared facility or organisation against the gazetteer.
+
+        ``gazetteer: ID`` names the entry outright; ``gazetteer: false`` declares an entry
+        the gazetteer does not list (an unnamed unit, say), created as written. Without the
+        key the name must resolve. Returns the Resolution, or None after a problem.
+        """
+        where = self.where(node)
+        at = f"{where.file}:{where.line}"
+        if "gazetteer" not in node:
+            found = self.names.use(role, name, kind, at)
+        else:
+            pinned = node.get("gazetteer")
+            if pinned is False:
+                found = self.names.unlisted(role, name, kind, at)
+            elif isinstance(pinned, str) and pinned.strip():
+                found = self.names.pinned(role, pinned.strip(), kind)
+                if found.problem:
+                    self.problem(node, "gazetteer", *found.problem)
+                    return None
+            else:
+                self.problem(node, "gazetteer", "'gazetteer' must be an entry id or false",
+                             "write the id of the gazetteer entry meant, or false for an "
+                             "entry the gazetteer does not list")
+                return None
+        if found.problem:
+            message, hint = found.problem
+            if found.unknown:
+                hint = hint.replace(", or pass", ", mark the entry gazetteer: false, or pass")
+            self.problem(node, "name", message, hint)
+            return None
+        return found
 
     def link_parents(self, root) -> None:
         """Resolve part_of and location once every entry is declared, whatever the order."""
@@ -468,7 +510,8 @@ class CaseFileReader:
                                       ("organization", "facility")),
             sources=sources,
         )
-        if event.organization and event.organization not in self.data.organizations:
+        if (event.organization and event.organization not in self.data.organizations
+                and not event.organization.startswith("unresolved:")):
             # a facility named as the responsible organisation must be a security branch
             facility = self.data.facilities.get(event.organization)
             if facility is None or facility.kind != "security_branch":
@@ -477,6 +520,10 @@ class CaseFileReader:
         self.data.events.append(event)
 
 
-def read_case_file(path: Path) -> rec.Dataset:
-    """Read and check a YAML or JSON case file; raise InvalidInput listing every problem."""
-    return CaseFileReader(Path(path)).read()
+def read_case_file(path: Path, names=None) -> rec.Dataset:
+    """Read and check a YAML or JSON case file; raise InvalidInput listing every problem.
+
+    ``names`` (a gazetteer NameResolver) resolves facility and organisation names; by
+    default the shipped gazetteer, with no new names allowed.
+    """
+    return CaseFileReader(Path(path), names).read()

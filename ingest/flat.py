@@ -28,6 +28,7 @@ from array import array
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from functools import lru_cache, partial
+from operator import attrgetter
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
@@ -440,6 +441,8 @@ def _lines(fh, encoding: str, layout: _Layout, sink: list[Problem]) -> Iterator[
             if not line:
                 return
             number += 1
+            if "\x00" in line:
+                sink.append(_nul_problem(layout, number, f"character {line.index(chr(0)) + 1}"))
             yield line
     name = {"utf-8": "UTF-8", "cp1256": "Windows-1256"}.get(encoding, encoding)
     number = 0
@@ -448,6 +451,8 @@ def _lines(fh, encoding: str, layout: _Layout, sink: list[Problem]) -> Iterator[
         if len(raw) == MAX_LINE_BYTES and not raw.endswith(b"\n"):
             raise InvalidInput([layout.problem(number, None, "the line is longer than 1 MB",
                                                "is this a CSV file? check its line endings")])
+        if b"\x00" in raw:
+            sink.append(_nul_problem(layout, number, f"byte {raw.index(0) + 1}"))
         try:
             yield raw.decode(encoding)
         except UnicodeDecodeError as exc:
@@ -456,6 +461,14 @@ def _lines(fh, encoding: str, layout: _Layout, sink: list[Problem]) -> Iterator[
                     "(e.g. --encoding cp1256)" if encoding == "utf-8" else _ENCODING_HINT)
             sink.append(layout.problem(number, None, _bad_byte(raw, exc.start, name), hint))
             yield raw.decode(encoding, errors="replace")
+
+
+def _nul_problem(layout: _Layout, line: int, at: str) -> Problem:
+    # the graph engines take a NUL for the end of a statement: refused here, before writing
+    return layout.problem(line, None, f"a NUL character (0x00) at {at} of the line; a cell "
+                          "cannot hold one",
+                          "is this a text file? remove the NUL characters, or save the sheet "
+                          "again as 'CSV UTF-8'")
 
 
 # --- readers ---------------------------------------------------------------------------------
@@ -625,6 +638,10 @@ def _jsonl_rows(path: Path, file: str, encoding: str | None,
                                                 "see docs/flat-format.md"))
                     continue
                 cells[name] = cell
+                if "\x00" in cell:
+                    problems.append(row.problem(name, f"{name!r} holds a NUL character "
+                                                "(\\u0000); a cell cannot hold one",
+                                                "remove it from the value"))
                 if len(cell) > MAX_TEXT:
                     problems.append(row.problem(name, f"{name!r} is {len(cell)} characters "
                                                 f"long; the limit is {MAX_TEXT}",
@@ -1013,23 +1030,12 @@ class _Parse:
                      f"separate sources with a single {SEPARATOR}")
             return ()
         count = len(listed)
-
-        def spread(name: str) -> list[str]:
-            value = self.text(name)
-            if value is None:
-                return [""] * count
-            parts = _split(value)
-            if len(parts) == 1:
-                return parts * count
-            if len(parts) != count:
-                self.bad(name, f"{name!r} lists {len(parts)} values for {count} sources",
-                         f"give one value for all, or one per source in the same order, "
-                         f"separated by {SEPARATOR}")
-                return [""] * count
-            return parts
-
-        types, dates, flags = spread("source_type"), spread("source_date"), spread(
-            "confidential")
+        values = self.values
+        if "source_type" not in values and "source_date" not in values and \
+                "confidential" not in values:  # later rows of a source: names only
+            return tuple([SourceRef(name) for name in listed])
+        types, dates, flags = (self._spread(name, count) for name in (
+            "source_type", "source_date", "confidential"))
         refs = []
         for name, kind, when, secret in zip(listed, types, dates, flags):
             if kind:
@@ -1047,6 +1053,21 @@ class _Parse:
             refs.append(SourceRef(name, kind or None, when or None,
                                   self.flag("confidential", secret) if secret else None))
         return tuple(refs)
+
+    def _spread(self, name: str, count: int) -> list[str]:
+        """The values of a source column, one per source (see ``sources``)."""
+        value = self.values.get(name)
+        if value is None:
+            return [""] * count
+        parts = _split(value)
+        if len(parts) == 1:
+            return parts * count
+        if len(parts) != count:
+            self.bad(name, f"{name!r} lists {len(parts)} values for {count} sources",
+                     f"give one value for all, or one per source in the same order, "
+                     f"separated by {SEPARATOR}")
+            return [""] * count
+        return parts
 
     def place(self, name: str, kind_column: str) -> tuple[str | None, str | None]:
         value = self.text(name)
@@ -1082,22 +1103,23 @@ def parse_row(row: Row, context: FlatContext | None = None
     sources = p.sources()
     facility, facility_type = p.place("facility", "facility_type")
     organization, organization_type = p.place("organization", "organization_type")
-    aliases = p.text("person_aliases")
+    text = p.values.get  # an optional cell: its stripped text, or None when empty
+    aliases = text("person_aliases")
     dates = p.dates()
-    date_text = p.text("date_text")
+    date_text = text("date_text")
     fields = dict(
-        record_id=p.text("record_id"),
-        person_name_ar=p.text("person_name_ar"),
+        record_id=text("record_id"),
+        person_name_ar=text("person_name_ar"),
         person_aliases=tuple(a for a in _split(aliases) if a) if aliases else (),
-        gender=p.text("gender"),
+        gender=text("gender"),
         birth_year=p.integer("birth_year", 1850, 2100),
-        hometown=p.text("hometown"),
+        hometown=text("hometown"),
         protected=p.flag("protected"),
         date_text=date_text,
         undated=bool(date_text) and not dates.get("date") and not dates.get("end_date"),
         sequence=p.integer("sequence", 0, 1_000_000),
-        location=p.text("location"),
-        notes=p.text("notes"),
+        location=text("location"),
+        notes=text("notes"),
         **dates,
     )
     if p.problems or not (person_id and person and event and confidence and sources):
@@ -1117,6 +1139,19 @@ def parse_row(row: Row, context: FlatContext | None = None
 
 #: the person columns that must agree on every row of one person
 PERSON_FIELDS = ("person", "person_name_ar", "gender", "birth_year", "hometown", "protected")
+_person_values = attrgetter(*PERSON_FIELDS)
+
+
+class _RowName:
+    """``row.layout.row_name``, made only when a message needs it."""
+
+    __slots__ = ("row",)
+
+    def __init__(self, row: Row):
+        self.row = row
+
+    def __call__(self, line: int) -> str:
+        return self.row.layout.row_name(line)
 _PACK = struct.Struct(f"{len(PERSON_FIELDS)}iq")
 
 
@@ -1132,7 +1167,9 @@ class FlatContext:
     #: record_id hashes are kept in this many buckets, so that finish() sorts small lists
     BUCKETS = 256
 
-    def __init__(self) -> None:
+    def __init__(self, names=None) -> None:
+        #: resolves facility and organisation names against the gazetteer (NameResolver)
+        self.names = names
         #: casefolded source name -> (type, date, confidential, first line)
         self.sources: dict[str, tuple[str, str | None, bool, int]] = {}
         self.kinds: dict[tuple[str, str], tuple[str, str, int]] = {}
@@ -1145,7 +1182,6 @@ class FlatContext:
                    ) -> tuple[SourceRef, ...]:
         """The row's sources as first described: a type the first time a source is named,
         and the same type, date and confidentiality on every later row that gives them."""
-        where = row.layout.row_name
         refs = []
         for ref in sources:
             key = ref.name.casefold()
@@ -1162,19 +1198,22 @@ class FlatContext:
                 refs.append(ref)
                 continue
             first = SourceRef(ref.name, *known[:3])
+            if ref.type is None and ref.date is None and ref.confidential is None:
+                refs.append(first)  # named again without details: nothing to compare
+                continue
             for attr, column in (("type", "source_type"), ("date", "source_date"),
                                  ("confidential", "confidential")):
                 given = getattr(ref, attr)
                 if given is not None and given != getattr(first, attr):
                     p.bad(column, f"{column!r} of source {ref.name!r} is {given!r} here but "
-                          f"{getattr(first, attr)!r} on {where(known[3])}",
+                          f"{getattr(first, attr)!r} on {row.layout.row_name(known[3])}",
                           "describe a source the same way on every row, or only on the first")
             refs.append(first)
         return tuple(refs)
 
     def check(self, row: Row, record: FlatRecord, p: _Parse) -> None:
         """Check the row's places, organisations, person and record_id against earlier rows."""
-        where = row.layout.row_name
+        where = _RowName(row)
         # facilities and organisations keep one type
         for name, kind, column in ((record.facility, record.facility_type, "facility_type"),
                                    (record.organization, record.organization_type,
@@ -1183,14 +1222,19 @@ class FlatContext:
                 continue
             key = (column, name.casefold())
             known_kind = self.kinds.get(key)
+            role = column[:-5]  # "facility" or "organization"
+            if self.names is not None:
+                found = self.names.use(role, name, kind, f"{row.file}:{row.line}")
+                if found.problem and known_kind is None:  # once per name, at its first row
+                    p.bad(role, *found.problem)
             if known_kind is None:
                 self.kinds[key] = (kind, name, row.line)
             elif known_kind[0] != kind:
                 p.bad(column, f"{name!r} is a {kind!r} here but a {known_kind[0]!r} on "
                       f"{where(known_kind[2])}", "give a place or organisation one type")
         # persons keep their details
-        digest = [(hash(str(getattr(record, attr))) & 0x7FFFFFFF) | 1
-                  if getattr(record, attr) is not None else 0 for attr in PERSON_FIELDS]
+        digest = [(hash(str(value)) & 0x7FFFFFFF) | 1 if value is not None else 0
+                  for value in _person_values(record)]
         known_person = self.persons.get(record.person_id)
         if known_person is None:
             self.persons[record.person_id] = _PACK.pack(*digest, row.line)
@@ -1198,6 +1242,8 @@ class FlatContext:
             *before, line = _PACK.unpack(known_person)
             merged = list(before)
             for index, attr in enumerate(PERSON_FIELDS):
+                if digest[index] == before[index]:
+                    continue
                 if digest[index] and before[index] and digest[index] != before[index]:
                     p.bad(attr, f"{attr!r} {getattr(record, attr)!r} differs from an earlier "
                           f"row of person id {record.person_id!r} (first on {where(line)})",
@@ -1235,14 +1281,15 @@ class FlatContext:
 
 
 def iter_records(path: str | Path, problems: list[Problem], *, encoding: str | None = None,
-                 mapping: str | Path | Mapping[str, str | None] | None = None
-                 ) -> Iterator[FlatRecord]:
+                 mapping: str | Path | Mapping[str, str | None] | None = None,
+                 names=None) -> Iterator[FlatRecord]:
     """Stream the checked records of a flat file; every problem is appended to ``problems``.
 
     A file is good when the iteration ends with ``problems`` still empty. Problems with the
-    whole file raise InvalidInput.
+    whole file raise InvalidInput. ``names`` (a gazetteer NameResolver) checks facility and
+    organisation names; without it they are not resolved.
     """
-    context = FlatContext()
+    context = FlatContext(names)
     for row in iter_rows(path, encoding=encoding, mapping=mapping):
         record, found = parse_row(row, context)
         if found:

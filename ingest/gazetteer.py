@@ -555,5 +555,180 @@ def shipped() -> Gazetteer:
     return load()
 
 
-__all__ = ["AmbiguousName", "Entry", "FORMAT", "GOVERNORATES", "Gazetteer", "Match", "SHIPPED",
-           "Source", "TYPES", "load", "place_key", "shipped"]
+
+# -- resolving the names an input uses --------------------------------------------------------
+
+#: the column or section a name stands in -> the types an entry may have there
+ROLES = {"facility": schema.FACILITY_KINDS, "organization": schema.ORGANIZATION_KINDS}
+
+
+def entry_uid(entry: Entry) -> str:
+    """The uid of the node of a gazetteer entry: one node per entry, whatever name is used.
+
+    The ``gazetteer:`` prefix keeps these apart from the uids of names created as written
+    (``facility:``, ``branch:``, ``org:``), so a new name can never land on an entry's node.
+
+    >>> entry_uid(shipped().resolve("Saydnaya"))
+    'gazetteer:sednaya'
+    """
+    return f"gazetteer:{entry.id}"
+
+
+def _a(word: str) -> str:
+    return "an" if word[:1] in "aeiou" else "a"
+
+
+def _new_uid(role: str, kind: str, name: str) -> str:
+    from custodygraph.ingest.keys import facility_uid, organization_uid
+
+    return (facility_uid if role == "facility" else organization_uid)(kind, name)
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """What one facility or organisation name of an input stands for."""
+
+    uid: str | None
+    #: the gazetteer entry, or None for a name created as written
+    entry: Entry | None = None
+    #: (what is wrong, how to fix it) when the name cannot be used
+    problem: tuple[str, str] | None = None
+    #: no gazetteer entry has the name (the problem ``allow_new`` would lift)
+    unknown: bool = False
+
+
+@dataclass
+class NewName:
+    """A name that no gazetteer entry has, created as written (``allow_new``)."""
+
+    role: str
+    name: str
+    type: str
+    uid: str
+    first: str  # file:line of its first use
+    uses: int = 0
+
+
+class NameResolver:
+    """Resolve the facility and organisation names of one input against a gazetteer.
+
+    A name resolves when the gazetteer has exactly one entry for it, of a type that fits
+    the column (a facility type for facilities, an organisation type for organisations)
+    and agrees with the type the input gives. Anything else is a problem to report: an
+    unknown name, a name several entries share, a type that contradicts the entry. With
+    ``allow_new`` an unknown name is created as written instead, and listed in ``new``.
+    Each distinct name is looked up once.
+
+    >>> names = NameResolver(shipped())
+    >>> names.resolve("facility", "سجن صيدنايا", "prison").uid
+    'gazetteer:sednaya'
+    >>> names.resolve("facility", "Branch 215", "prison").problem[0]
+    "'Branch 215' is the gazetteer's Raid Branch 215 (mi-branch-215), a security_branch, not a prison"
+    """
+
+    def __init__(self, gazetteer: Gazetteer | None = None, *, allow_new: bool = False):
+        self.gazetteer = gazetteer if gazetteer is not None else shipped()
+        self.allow_new = allow_new
+        self.new: dict[tuple[str, str], NewName] = {}
+        self._cache: dict[tuple[str, str, str | None], Resolution] = {}
+
+    def resolve(self, role: str, name: str, kind: str | None) -> Resolution:
+        """The node ``name`` stands for in the ``role`` column ("facility" or
+        "organization"), given the type the input wrote (or None)."""
+        key = (role, name, kind)
+        found = self._cache.get(key)
+        if found is None:
+            found = self._cache[key] = self._resolve(role, name, kind)
+        return found
+
+    def use(self, role: str, name: str, kind: str | None, where: str) -> Resolution:
+        """``resolve``, also counting a name created as written, with its first use."""
+        found = self.resolve(role, name, kind)
+        if found.uid is not None and found.entry is None:
+            new = self.new.get((role, name))
+            if new is None:
+                new = self.new[(role, name)] = NewName(role, name, kind or "", found.uid, where)
+            new.uses += 1
+        return found
+
+    def unlisted(self, role: str, name: str, kind: str, where: str) -> Resolution:
+        """A name the input declares outside the gazetteer on purpose: created as written,
+        and listed in ``new`` like any name created as written."""
+        found = Resolution(_new_uid(role, kind, name))
+        self.new.setdefault((role, name), NewName(role, name, kind, found.uid, where)).uses += 1
+        return found
+
+    def pinned(self, role: str, entry_id: str, kind: str | None) -> Resolution:
+        """The entry the input names by its gazetteer id."""
+        entry = self.gazetteer.get(entry_id)
+        if entry is None:
+            near = [e.id for e in self.gazetteer.suggest(entry_id)]
+            return Resolution(None, None, (
+                f"{entry_id!r} is not a gazetteer id",
+                f"did you mean {' or '.join(map(repr, near))}?" if near else
+                "see docs/gazetteer.md for the ids of the shipped gazetteer"))
+        return self._check(role, entry.id, entry, kind)
+
+    def _check(self, role: str, name: str, entry: Entry, kind: str | None) -> Resolution:
+        fits = ROLES[role]
+        if (kind is not None and kind != entry.type) or entry.type not in fits:
+            wanted = f"{_a(kind)} {kind}" if kind else f"a {role} type"
+            return Resolution(None, entry, (
+                f"{name!r} is the gazetteer's {entry.name} ({entry.id}), "
+                f"{_a(entry.type)} {entry.type}, not {wanted}",
+                f"give it the type {entry.type}" if entry.type in fits else
+                f"name it as an {'organization' if role == 'facility' else 'facility'}"
+                f" instead, or name the {role} meant"))
+        return Resolution(entry_uid(entry), entry)
+
+    def _resolve(self, role: str, name: str, kind: str | None) -> Resolution:
+        fits = ROLES[role]
+        match = self.gazetteer.match(name)
+        if match.entry is not None:
+            return self._check(role, name, match.entry, kind)
+        if match.candidates:
+            listed = ", ".join(f"{e.name} ({e.id})" for e in match.candidates[:6])
+            return Resolution(None, None, (
+                f"{role} {name!r} could be any of several gazetteer entries: {listed}",
+                "write the full name, or the gazetteer id of the one meant"))
+        if self.allow_new:
+            if kind is None:
+                return Resolution(None, None, (f"{role} {name!r} has no type",
+                                               f"give it one of: {', '.join(fits)}"))
+            return Resolution(_new_uid(role, kind, name))
+        near = [e for e in self.gazetteer.suggest(name) if e.type in fits]
+        hint = (f"did you mean {' or '.join(repr(e.name) for e in near)}? If not, " if near
+                else "")
+        return Resolution(None, None, (
+            f"{role} {name!r} is not in the gazetteer",
+            hint + "add it to a gazetteer file of your own (--gazetteer FILE), or pass "
+            "--allow-new to take it as written (docs/gazetteer.md)"), unknown=True)
+
+    def record(self, role: str, resolution: Resolution, where, name: str,
+               kind: str | None, name_ar=None, aliases=(), **links):
+        """The Facility or Organization record of a resolved name.
+
+        An entry's node carries the gazetteer's names (so that every input writes the same
+        node the same way); a name created as written carries the input's names.
+        """
+        from custodygraph.ingest import records as rec
+        from custodygraph.ingest.keys import name_keys
+
+        cls = rec.Facility if role == "facility" else rec.Organization
+        entry = resolution.entry
+        if entry is None:
+            aliases = list(aliases)
+            return cls(resolution.uid, where, name, name_ar, aliases,
+                       name_keys(name, name_ar, *aliases), kind=kind, **links)
+        return cls(resolution.uid, where, entry.name, entry.name_ar, list(entry.aliases),
+                   name_keys(*entry.names), kind=entry.type, gazetteer=entry.id, **links)
+
+    def listed_new(self) -> list[dict]:
+        """The names created as written, for the ingest summary."""
+        return [{"role": n.role, "name": n.name, "type": n.type, "uid": n.uid,
+                 "first": n.first, "rows": n.uses}
+                for n in sorted(self.new.values(), key=lambda n: (n.role, n.name))]
+
+__all__ = ["AmbiguousName", "Entry", "FORMAT", "GOVERNORATES", "Gazetteer", "Match", "NameResolver",
+           "NewName", "Resolution", "SHIPPED", "Source", "TYPES", "entry_uid", "load", "place_key",
+           "shipped"]

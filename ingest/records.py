@@ -11,12 +11,24 @@ import hashlib
 import json
 from dataclasses import dataclass, field, fields
 from functools import cache
+from operator import attrgetter
 from typing import Any
 
 
 @cache
 def _field_names(cls: type) -> tuple[str, ...]:
     return tuple(f.name for f in fields(cls) if f.name != "where")
+
+
+@cache
+def _getter(names: tuple[str, ...]):
+    """A function returning the values of these attributes as a tuple (one C call)."""
+    get = attrgetter(*names)
+    return get if len(names) > 1 else (lambda record: (get(record),))
+
+
+#: the digest's JSON, as json.dumps(..., ensure_ascii=False, default=str) writes it
+_digest_json = json.JSONEncoder(ensure_ascii=False, default=str).encode
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,9 +45,15 @@ class Entity:
 
     def props(self) -> dict[str, Any]:
         """The properties written to the graph (links are written separately)."""
-        skip = ("uid", *self.links())
-        return {name: getattr(self, name) for name in _field_names(type(self))
-                if name not in skip}
+        return dict(zip(self.prop_names(), self.prop_values()))
+
+    def prop_names(self) -> tuple[str, ...]:
+        """The names of ``props()``, in order: every field but uid, where and the links."""
+        return _prop_names(type(self), self.links())
+
+    def prop_values(self) -> tuple[Any, ...]:
+        """The values of ``props()``, in the order of ``prop_names()``."""
+        return _getter(self.prop_names())(self)
 
     def links(self) -> tuple[str, ...]:
         return ()
@@ -43,9 +61,13 @@ class Entity:
     def digest(self) -> str:
         """A hash of everything this record writes, links included, to tell changed rows."""
         names = _field_names(type(self))
-        blob = json.dumps([names, [getattr(self, n) for n in names]], ensure_ascii=False,
-                          default=str)
+        blob = _digest_json([names, list(_getter(names)(self))])
         return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:32]
+
+
+@cache
+def _prop_names(cls: type, links: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(name for name in _field_names(cls) if name != "uid" and name not in links)
 
 
 @dataclass(slots=True)
@@ -82,6 +104,7 @@ class Location(Named):
 class Facility(Named):
     kind: str = "other"
     location: str | None = None  # uid of a Location
+    gazetteer: str | None = None  # id of the gazetteer entry the name resolved to
 
     def links(self):
         return ("location",)
@@ -91,6 +114,7 @@ class Facility(Named):
 class Organization(Named):
     kind: str = "military_unit"
     parent: str | None = None  # uid of an Organization
+    gazetteer: str | None = None  # id of the gazetteer entry the name resolved to
 
     def links(self):
         return ("parent",)

@@ -20,13 +20,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any, Iterable, Iterator
 
 from custodygraph.errors import InvalidInput, Problem
 from custodygraph.graph import schema
 from custodygraph.graph.store import DEFAULT_BATCH, Store
 from custodygraph.ingest import records as rec
-from custodygraph.ingest.vocabulary import CONFIDENCE, HELD_TYPES, MEMBER_TYPES
+from custodygraph.ingest.vocabulary import CONFIDENCE, CUSTODY_SIDE_TYPES, HELD_TYPES, MEMBER_TYPES
 
 #: event types whose organisation took the person into custody (ARRESTED_BY is derived)
 ARREST_TYPES = frozenset({"arrest", "surrender_under_amnesty"})
@@ -72,27 +73,38 @@ READ_DIGESTS = (
     "UNWIND $uids AS u MATCH (n:{label} {{uid: u}}) "
     "RETURN n.uid AS uid, n.digest AS digest, labels(n) AS labels"
 )
-UPSERT = "UNWIND $rows AS r MERGE (n:{label} {{uid: r.uid}}) SET {sets}{extra}"
-DROP_OUT = "UNWIND $rows AS r MATCH (n:{label} {{uid: r.uid}})-[x:{types}]->() DELETE x"
-DROP_IN = "UNWIND $rows AS r MATCH (n:{label} {{uid: r.uid}})<-[x:{type}]-() DELETE x"
+# Rows travel as lists, not maps: a row [uid, value, ...] is a third of the text of the same
+# row keyed by name, and the engine reads it in half the time. r[0] is always the uid.
+UPSERT = "UNWIND $rows AS r MERGE (n:{label} {{uid: r[0]}}) SET {sets}{extra}"
+# new nodes: the plan found no node with the uid, so there is nothing to MERGE with (a uid
+# constraint refuses a node another writer created meanwhile)
+CREATE_NODES = "UNWIND $rows AS r CREATE (n:{labels} {{uid: r[0], {props}}})"
+DROP_OUT = "UNWIND $uids AS u MATCH (n:{label} {{uid: u}})-[x:{types}]->() DELETE x"
+DROP_IN = "UNWIND $uids AS u MATCH (n:{label} {{uid: u}})<-[x:{type}]-() DELETE x"
 LINK_OUT = (
-    "UNWIND $rows AS r MATCH (a:{label} {{uid: r.uid}}) MATCH (b:{target} {{uid: r.target}}) "
+    "UNWIND $rows AS r MATCH (a:{label} {{uid: r[0]}}) MATCH (b:{target} {{uid: r[1]}}) "
     "MERGE (a)-[:{type}]->(b)"
 )
 LINK_IN = (
-    "UNWIND $rows AS r MATCH (a:{label} {{uid: r.uid}}) MATCH (b:{target} {{uid: r.target}}) "
+    "UNWIND $rows AS r MATCH (a:{label} {{uid: r[0]}}) MATCH (b:{target} {{uid: r[1]}}) "
     "MERGE (b)-[:{type}]->(a)"
 )
-SET_DIGEST = "UNWIND $rows AS r MATCH (n:{label} {{uid: r.uid}}) SET n.digest = r.digest"
+# links of new nodes, which have none yet
+CREATE_LINK_OUT = (
+    "UNWIND $rows AS r MATCH (a:{label} {{uid: r[0]}}) MATCH (b:{target} {{uid: r[1]}}) "
+    "CREATE (a)-[:{type}]->(b)"
+)
+SET_DIGEST = "UNWIND $rows AS r MATCH (n:{label} {{uid: r[0]}}) SET n.digest = r[1]"
 PERSON_EVENTS = """
 UNWIND $uids AS u
 MATCH (p:Person {uid: u})-[:SUBJECT_OF]->(e:Event)
 OPTIONAL MATCH (e)-[:AT]->(f:Facility)
+OPTIONAL MATCH (e)-[:AT]->(l:Location)
 OPTIONAL MATCH (e)-[:BY]->(o:Organization)
 OPTIONAL MATCH (e)-[:SOURCED_FROM]->(s:Source)
 RETURN p.uid AS person, e.uid AS event, e.type AS type, e.earliest AS earliest,
-       e.latest AS latest, e.confidence AS confidence, f.uid AS facility,
-       o.uid AS organization, s.uid AS source
+       e.latest AS latest, e.sequence AS sequence, e.confidence AS confidence,
+       f.uid AS facility, l.uid AS location, o.uid AS organization, s.uid AS source
 """
 DROP_DERIVED = (
     "UNWIND $rows AS r MATCH (p:Person {uid: r.uid})-[h:HELD_AT|ARRESTED_BY|MEMBER_OF]->() "
@@ -103,14 +115,33 @@ CREATE_DERIVED = """
 UNWIND $rows AS r
 MATCH (p:Person {{uid: r.person}}) MATCH (t:{target} {{uid: r.target}})
 CREATE (p)-[:{type} {{derived: true, earliest: r.earliest, latest: r.latest, events: r.events,
-                     sources: r.sources, confidence: r.confidence}}]->(t)
+                     sources: r.sources, confidence: r.confidence{create}}}]->(t)
 """
 WRITE_DERIVED = """
 UNWIND $rows AS r
 MATCH (p:Person {{uid: r.person}}) MATCH (t:{target} {{uid: r.target}})
 MERGE (p)-[h:{type}]->(t)
 SET h.derived = true, h.earliest = r.earliest, h.latest = r.latest, h.events = r.events,
-    h.sources = r.sources, h.confidence = r.confidence
+    h.sources = r.sources, h.confidence = r.confidence{set}
+"""
+#: what HELD_AT carries besides: the person's stays at the facility, for co-detention
+#: (queries.codetention.encode_stays)
+DERIVED_EXTRA = {"HELD_AT": (", stays: r.stays, stays_from: r.stays_from",
+                             ", h.stays = r.stays, h.stays_from = r.stays_from")}
+#: derive_edges' key for what is derived onto the Person itself: ``custody_at``, the
+#: facilities where the person's custody events (CUSTODY_SIDE_TYPES) took place, and
+#: ``custody_by``, the organisations that carried them out (queries.recurrence counts these)
+CUSTODY = "custody"
+WRITE_CUSTODY = """
+UNWIND $rows AS r
+MATCH (p:Person {uid: r.person})
+SET p.custody_at = r.at, p.custody_by = r.by
+"""
+# the persons the events are linked to now
+EVENT_PERSONS = """
+UNWIND $uids AS u
+MATCH (p:Person)-[:SUBJECT_OF]->(e:Event {uid: u})
+RETURN e.uid AS event, p.uid AS person
 """
 DERIVED_TARGET = {"HELD_AT": "Facility", "ARRESTED_BY": "Organization", "MEMBER_OF": "Organization"}
 
@@ -197,33 +228,52 @@ def plan(store: Store, groups: Iterable[tuple[type, list[rec.Entity]]],
     return result
 
 
-def _props(record: rec.Entity, run: str) -> dict[str, Any]:
-    row = record.props()
-    row["uid"] = record.uid
-    if isinstance(record, rec.Event):
-        row["run"] = run
-    return row
+def _write_rows(store: Store, query: str, rows: list, batch: int, **params: Any) -> None:
+    """Run ``query`` once per ``batch`` rows, passed as ``$rows`` with ``params``."""
+    for start in range(0, len(rows), batch):
+        store.write(query, {"rows": rows[start:start + batch], **params})
+
+
+def _sets(names: Iterable[str], first: int = 1) -> str:
+    """``n.name = r[i]`` for each name, numbered from ``first``."""
+    return ", ".join(f"n.{name} = r[{i}]" for i, name in enumerate(names, start=first))
 
 
 def _write_nodes(store: Store, items: list[rec.Entity], run: str, batch: int) -> None:
+    """MERGE the nodes of ``items`` on their uid and set their properties (events: $run)."""
     by_labels: dict[tuple[str, ...], list[rec.Entity]] = defaultdict(list)
     for record in items:
         by_labels[tuple(_labels_of(record))].append(record)
     for labels, group in by_labels.items():
-        first = _props(group[0], run)
-        sets = ", ".join(f"n.{key} = r.{key}" for key in first if key != "uid")
+        names = group[0].prop_names()
+        sets = _sets(names)
+        if isinstance(group[0], rec.Event):
+            sets += ", n.run = $run"
         extra = "".join(f" SET n:{name}" for name in labels[1:])
         query = UPSERT.format(label=labels[0], sets=sets, extra=extra)
-        store.write_batches(query, (_props(r, run) for r in group), batch)
+        rows = [[r.uid, *r.prop_values()] for r in group]
+        _write_rows(store, query, rows, batch, run=run)
 
 
-def _link_rows(link: Link, items: list[rec.Entity]) -> list[dict[str, str]]:
+def _create_nodes(store: Store, items: list[rec.Entity], batch: int) -> None:
+    """CREATE the nodes of new records (no run: persons and the small tables)."""
+    by_labels: dict[tuple[str, ...], list[rec.Entity]] = defaultdict(list)
+    for record in items:
+        by_labels[tuple(_labels_of(record))].append(record)
+    for labels, group in by_labels.items():
+        names = group[0].prop_names()
+        props = ", ".join(f"{name}: r[{i}]" for i, name in enumerate(names, start=1))
+        query = CREATE_NODES.format(labels=":".join(labels), props=props)
+        _write_rows(store, query, [[r.uid, *r.prop_values()] for r in group], batch)
+
+
+def _link_rows(link: Link, items: list[rec.Entity]) -> list[list[str]]:
     pairs = []
     for record in items:
         value = getattr(record, link.field)
         for target in value if isinstance(value, list) else [value]:
             if target:
-                pairs.append({"uid": record.uid, "target": target})
+                pairs.append([record.uid, target])
     return pairs
 
 
@@ -233,30 +283,44 @@ def _write_links(store: Store, cls: type, items: list[rec.Entity], batch: int) -
         return
     kind = KINDS[cls]
     label = schema.label(kind.base)
-    rows = [{"uid": r.uid} for r in items]
+    uids = [r.uid for r in items]
     out_types = sorted({schema.rel(link.type) for link in kind.links if not link.incoming})
-    if out_types:
-        store.write_batches(DROP_OUT.format(label=label, types="|".join(out_types)), rows, batch)
-    for link in kind.links:
-        if link.incoming:
-            store.write_batches(DROP_IN.format(label=label, type=schema.rel(link.type)), rows,
-                                batch)
+    for start in range(0, len(uids), batch):
+        chunk = uids[start:start + batch]
+        if out_types:
+            store.write(DROP_OUT.format(label=label, types="|".join(out_types)), {"uids": chunk})
+        for link in kind.links:
+            if link.incoming:
+                store.write(DROP_IN.format(label=label, type=schema.rel(link.type)),
+                            {"uids": chunk})
     for link in kind.links:
         template = LINK_IN if link.incoming else LINK_OUT
         query = template.format(label=label, target=schema.label(link.target),
                                 type=schema.rel(link.type))
-        store.write_batches(query, _link_rows(link, items), batch)
+        _write_rows(store, query, _link_rows(link, items), batch)
+
+
+def _create_links(store: Store, cls: type, items: list[rec.Entity], batch: int) -> None:
+    """The outgoing links of new records, which have none yet (no incoming links)."""
+    kind = KINDS[cls]
+    label = schema.label(kind.base)
+    for link in kind.links:
+        assert not link.incoming, "records with incoming links are written otherwise"
+        query = CREATE_LINK_OUT.format(label=label, target=schema.label(link.target),
+                                       type=schema.rel(link.type))
+        _write_rows(store, query, _link_rows(link, items), batch)
 
 
 # New events: the node and all its links in one statement, one variant per combination of
 # the optional links present (MATCH on a missing target would drop the row).
+# A row is [uid, person, sources, digest, the targets present..., the properties...].
 CREATE_EVENTS = """
 UNWIND $rows AS r
-MATCH (p:Person {{uid: r.person}}){matches}
-CREATE (e:Event {{uid: r.uid, {props}}})
+MATCH (p:Person {{uid: r[1]}}){matches}
+CREATE (e:Event {{uid: r[0], {props}, run: $run, digest: r[3]}})
 CREATE (p)-[:SUBJECT_OF]->(e){creates}
 WITH e, r
-UNWIND r.sources AS su
+UNWIND r[2] AS su
 MATCH (s:Source {{uid: su}})
 CREATE (e)-[:SOURCED_FROM]->(s)
 """
@@ -267,45 +331,52 @@ _OPTIONAL_EVENT_LINKS = (  # record field, variable, target label, relationship 
 )
 
 
+_event_targets = attrgetter(*(fld for fld, *_ in _OPTIONAL_EVENT_LINKS))
+
+
 def _create_events(store: Store, events: list[rec.Event], run: str, batch: int,
                    digests: dict[str, str]) -> None:
     """CREATE new events with their links; ``digests`` seals those it holds at once."""
-    groups: dict[tuple[bool, ...], list[rec.Event]] = defaultdict(list)
+    groups: dict[tuple[bool, ...], list[list]] = defaultdict(list)
     for event in events:
-        groups[tuple(bool(getattr(event, f)) for f, *_ in _OPTIONAL_EVENT_LINKS)].append(event)
-    for present, group in groups.items():
+        targets = _event_targets(event)
+        groups[tuple(map(bool, targets))].append([
+            event.uid, event.person, event.sources, digests.get(event.uid),
+            *filter(None, targets), *event.prop_values()])
+    if not events:
+        return
+    names = events[0].prop_names()
+    for present, rows in groups.items():
         matches = creates = ""
-        for (fld, var, target, rtype), here in zip(_OPTIONAL_EVENT_LINKS, present):
+        column = 4
+        for (_, var, target, rtype), here in zip(_OPTIONAL_EVENT_LINKS, present):
             if here:
-                matches += f" MATCH ({var}:{schema.label(target)} {{uid: r.{fld}}})"
+                matches += f" MATCH ({var}:{schema.label(target)} {{uid: r[{column}]}})"
                 creates += f" CREATE (e)-[:{schema.rel(rtype)}]->({var})"
-        first = _props(group[0], run)
-        props = ", ".join(f"{key}: r.{key}" for key in [*first, "digest"] if key != "uid")
+                column += 1
+        props = ", ".join(f"{name}: r[{i}]" for i, name in enumerate(names, start=column))
         query = CREATE_EVENTS.format(matches=matches, props=props, creates=creates)
-        rows = []
-        for event in group:
-            row = _props(event, run)
-            row.update(person=event.person, facility=event.facility, location=event.location,
-                       organization=event.organization, sources=event.sources,
-                       digest=digests.get(event.uid))
-            rows.append(row)
-        store.write_batches(query, rows, batch)
+        _write_rows(store, query, rows, batch, run=run)
 
 
 def _write_digests(store: Store, cls: type, items: list[rec.Entity], digests: dict[str, str],
                    batch: int) -> None:
     label = schema.label(KINDS[cls].base)
-    rows = [{"uid": r.uid, "digest": digests[r.uid]} for r in items]
-    store.write_batches(SET_DIGEST.format(label=label), rows, batch)
+    rows = [[r.uid, digests[r.uid]] for r in items]
+    _write_rows(store, SET_DIGEST.format(label=label), rows, batch)
 
 
 def derive_edges(rows: Iterable[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
     """Direct edges from event rows (one row per event, place, organisation and source).
 
     Returns rows for WRITE_DERIVED by relationship type. Each edge carries the events and
-    sources it stands for, the widest date bounds and the best confidence among them.
+    sources it stands for, the widest date bounds and the best confidence among them; a
+    HELD_AT edge also carries the person's stays at the facility (``_with_stays``), so the
+    rows must hold every event of each person they name.
     """
     groups: dict[tuple[str, str, str], dict[str, Any]] = {}
+    events: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
+    custody: dict[str, tuple[set[str], set[str]]] = {}
 
     def add(rtype: str, row: dict[str, Any], target: str | None) -> None:
         if not target:
@@ -324,6 +395,13 @@ def derive_edges(rows: Iterable[dict[str, Any]]) -> dict[str, list[dict[str, Any
             edge["confidence"].add(row["confidence"])
 
     for row in rows:
+        events[row["person"]].setdefault(row["event"], row)
+        at, by = custody.setdefault(row["person"], (set(), set()))
+        if row["type"] in CUSTODY_SIDE_TYPES:
+            if row.get("facility"):
+                at.add(row["facility"])
+            if row.get("organization"):
+                by.add(row["organization"])
         if row["type"] in HELD_TYPES:
             add("HELD_AT", row, row.get("facility"))
         if row["type"] in ARREST_TYPES:
@@ -344,24 +422,78 @@ def derive_edges(rows: Iterable[dict[str, Any]]) -> dict[str, list[dict[str, Any
             "latest": None if (not latest or None in latest) else max(latest),
             "confidence": next((c for c in CONFIDENCE if c in edge["confidence"]), None),
         })
+    _with_stays(out.get("HELD_AT", []), events)
+    out[CUSTODY] = [{"person": person, "at": sorted(at), "by": sorted(by)}
+                    for person, (at, by) in sorted(custody.items())]
     return out
+
+
+def _with_stays(held: list[dict[str, Any]], rows: dict[str, dict[str, dict[str, Any]]]) -> None:
+    """Add ``stays`` and ``stays_from`` to HELD_AT rows: the stays of the person's custody
+    chain at the facility, computed by the code the chain and co-detention use (None when
+    they cannot be stored; co-detention then rebuilds them from the chain)."""
+    from custodygraph.queries.codetention import encode_stays, person_stays
+
+    by_person: dict[str, dict[str, list]] = {}
+    for edge in held:
+        person = edge["person"]
+        if person not in by_person:
+            found: dict[str, list] = defaultdict(list)
+            chain = [{"uid": r["event"], "type": r["type"], "earliest": r.get("earliest"),
+                      "latest": r.get("latest"), "sequence": r.get("sequence"),
+                      "confidence": r.get("confidence"), "organizations": [], "sources": [],
+                      # an event at a facility and a location is at the facility
+                      "place": ({"uid": r["facility"], "name": None, "kind": "facility"}
+                                if r.get("facility") else
+                                {"uid": r["location"], "name": None, "kind": "location"}
+                                if r.get("location") else None)}
+                     for r in rows[person].values()]
+            for stay in person_stays(person, chain):
+                found[stay.facility["uid"]].append(stay)
+            by_person[person] = found
+        encoded = encode_stays(by_person[person].get(edge["target"], []), edge["events"])
+        edge["stays"], edge["stays_from"] = encoded if encoded else (None, None)
 
 
 def _write_derived(store: Store, edges: dict[str, list[dict[str, Any]]], batch: int,
                    template: str) -> None:
     for rtype in DERIVED_TYPES:
+        create, set_ = DERIVED_EXTRA.get(rtype, ("", ""))
         query = template.format(target=schema.label(DERIVED_TARGET[rtype]),
-                                type=schema.rel(rtype))
+                                type=schema.rel(rtype), create=create, set=set_)
         store.write_batches(query, edges.get(rtype, []), batch)
+    store.write_batches(WRITE_CUSTODY, edges.get(CUSTODY, []), batch)
 
 
-def rebuild_derived(store: Store, person_uids: list[str], batch: int = DEFAULT_BATCH) -> None:
-    """Recompute HELD_AT, ARRESTED_BY and MEMBER_OF for these persons from their events."""
+def rebuild_derived(store: Store, person_uids: list[str], batch: int = DEFAULT_BATCH,
+                    leaving: frozenset[str] = frozenset()) -> None:
+    """Recompute HELD_AT, ARRESTED_BY and MEMBER_OF, and the persons' custody lists, for
+    these persons from their events, leaving out the events in ``leaving``."""
     for start in range(0, len(person_uids), batch):
         uids = person_uids[start:start + batch]
-        edges = derive_edges(store.read(PERSON_EVENTS, {"uids": uids}))
+        rows = [r for r in store.read(PERSON_EVENTS, {"uids": uids}) if r["event"] not in leaving]
+        edges = derive_edges(rows)
+        listed = {r["person"] for r in edges[CUSTODY]}
+        edges[CUSTODY] += [{"person": u, "at": [], "by": []} for u in uids if u not in listed]
         store.write_batches(DROP_DERIVED, [{"uid": u} for u in uids], batch)
         _write_derived(store, edges, batch, WRITE_DERIVED)
+
+
+def rebuild_losing(store: Store, events: list[rec.Event], batch: int = DEFAULT_BATCH) -> None:
+    """Before changed events move to another person: recompute the derived data of the
+    persons they leave, without them. (Afterwards nothing would lead to those persons.)
+
+    Done first, so that a run killed before the events move leaves them changed and
+    undigested: the next run finds the same persons and does it again.
+    """
+    moving = {e.uid: e.person for e in events}
+    found = []
+    for start in range(0, len(events), batch):
+        found += store.read(EVENT_PERSONS, {"uids": [e.uid for e in events[start:start + batch]]})
+    left = [(r["person"], r["event"]) for r in found if r["person"] != moving[r["event"]]]
+    if left:
+        rebuild_derived(store, sorted({person for person, _ in left}), batch,
+                        frozenset(event for _, event in left))
 
 
 def _event_rows(events: Iterable[rec.Event]) -> Iterator[dict[str, Any]]:
@@ -369,7 +501,8 @@ def _event_rows(events: Iterable[rec.Event]) -> Iterator[dict[str, Any]]:
     for e in events:
         for source in e.sources or [None]:
             yield {"person": e.person, "event": e.uid, "type": e.type, "earliest": e.earliest,
-                   "latest": e.latest, "confidence": e.confidence, "facility": e.facility,
+                   "latest": e.latest, "sequence": e.sequence, "confidence": e.confidence,
+                   "facility": e.facility, "location": e.location,
                    "organization": e.organization, "source": source}
 
 
@@ -397,13 +530,16 @@ def write_cases(store: Store, the_plan: Plan, run: str, batch: int = DEFAULT_BAT
         raise InvalidInput(the_plan.problems)
     persons = the_plan.changed(rec.Person)
     new_persons = {p.uid for p in the_plan.created.get(rec.Person, [])}
-    _write_nodes(store, persons, run, batch)
-    _write_links(store, rec.Person, persons, batch)
+    _create_nodes(store, the_plan.created.get(rec.Person, []), batch)
+    _create_links(store, rec.Person, the_plan.created.get(rec.Person, []), batch)
+    _write_nodes(store, the_plan.updated.get(rec.Person, []), run, batch)
+    _write_links(store, rec.Person, the_plan.updated.get(rec.Person, []), batch)
     created = the_plan.created.get(rec.Event, [])
     sealed = {e.uid: the_plan.digests[e.uid] for e in created if e.person in new_persons}
     _create_events(store, created, run, batch, sealed)
     updated = the_plan.updated.get(rec.Event, [])
     _write_nodes(store, updated, run, batch)
+    rebuild_losing(store, updated, batch)
     _write_links(store, rec.Event, updated, batch)
     changed_events = the_plan.changed(rec.Event)
     fresh = derive_edges(_event_rows(e for e in changed_events if e.person in new_persons))

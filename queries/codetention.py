@@ -16,9 +16,12 @@ facility overlap, and **possibly** when only their possible spans do. A stay wit
 all is not compared with anything; the answer lists the person's own undated stays.
 Overlaps are counted in days, both ends included; an overlap that runs open has no count.
 
-Candidates are found through the derived ``HELD_AT`` edges, whose date bounds span every
-event at the facility; their stays are then rebuilt from their chains, so the answer is
-exactly what their custody chains say.
+Candidates are found through the derived ``HELD_AT`` edges. Ingest stores on each one the
+person's stays at the facility (``stays``, see ``encode_stays``), computed from the whole
+chain by the same code as here, and the earliest date those stays reach (``stays_from``), so
+one statement reads every candidate with their stays and nothing else. For an edge written
+before ingest stored stays, the candidate's stays are rebuilt from their chain. Either way
+the answer is exactly what the custody chains say.
 """
 
 from __future__ import annotations
@@ -29,18 +32,25 @@ from typing import Any
 
 from custodygraph.graph.store import Store
 from custodygraph.ingest.vocabulary import HELD_TYPES
-from custodygraph.queries.custody import Step, outlines
-from custodygraph.queries.filters import case_list
+from custodygraph.queries.custody import Step, outline, outlines
+from custodygraph.queries.filters import case_entry, case_list
 from custodygraph.queries.persons import find_person
 
-# No condition on q here: FalkorDB would then scan every Person instead of starting from
-# the facility (the person asked about is left out in Python).
+# The persons whose HELD_AT edge to the facility of one of the person's dated stays may
+# overlap it: the edge's dates reach the dates the stay reaches ($lo and $hi, null when
+# open). Every stay stored on an edge lies within its stays_from ("" when open) and its
+# latest; on an edge written before stays were stored, its earliest stands for stays_from
+# (as before), and its stays are rebuilt from the chain. An undated edge is kept: Python
+# drops what has no date. No condition on q here: FalkorDB would then scan every Person
+# instead of starting from the facility (the person asked about is left out in Python).
+# No index on these dates either: FalkorDB 4.16 answers a range on an indexed string
+# property wrongly (``h.d <= '2016-06-30'`` also returns '2023-08-01').
 CANDIDATES = """
 MATCH (f:Facility {uid: $facility})<-[h:HELD_AT]-(q:Person)
-WHERE (h.earliest IS NOT NULL OR h.latest IS NOT NULL)
-  AND ($end IS NULL OR h.earliest IS NULL OR h.earliest <= $end)
-  AND ($start IS NULL OR h.latest IS NULL OR h.latest >= $start)
-RETURN q.uid AS uid
+WHERE ($hi IS NULL OR coalesce(h.stays_from, h.earliest, '') <= $hi)
+  AND ($lo IS NULL OR h.latest IS NULL OR h.latest >= $lo)
+RETURN q.uid AS uid, q.name AS name, q.protected AS protected, q.group_size AS group_size,
+       h.events AS events, h.stays AS stays
 """
 
 
@@ -132,17 +142,87 @@ def _days(lo: str | None, hi: str | None) -> int | None:
     return (date.fromisoformat(hi) - date.fromisoformat(lo)).days + 1
 
 
+def _as_dict(stay: Stay) -> dict[str, Any]:
+    """``asdict(stay)``, without its generic recursion (co-detention builds thousands)."""
+    return {"facility": dict(stay.facility), "earliest": stay.earliest, "latest": stay.latest,
+            "certain": list(stay.certain) if stay.certain is not None else None,
+            "events": list(stay.events)}
+
+
 def compare(mine: Stay, theirs: Stay) -> Overlap | None:
     """How two stays at the same facility overlap, if they do."""
     if mine.certain and theirs.certain:
         both = _meet(*mine.certain, *theirs.certain)
         if both:
             return Overlap(mine.facility, "certain", both[0], both[1], _days(*both),
-                           asdict(theirs))
+                           _as_dict(theirs))
     both = _meet(mine.earliest, mine.latest, theirs.earliest, theirs.latest)
     if both is None:
         return None
-    return Overlap(mine.facility, "possible", both[0], both[1], _days(*both), asdict(theirs))
+    return Overlap(mine.facility, "possible", both[0], both[1], _days(*both), _as_dict(theirs))
+
+
+def _reach_from(stay: Stay) -> str | None:
+    """The earliest date the stay's possible span or certain part reaches (None: open).
+
+    Its latest is ``stay.latest``: a certain part ends at the earliest bound of an event
+    whose latest bound the stay's ``latest`` covers.
+    """
+    if stay.earliest is None:
+        return None  # no certain part either: its last event has no earliest bound
+    return min(stay.earliest, stay.certain[0]) if stay.certain else stay.earliest
+
+
+# --- the stays stored on HELD_AT edges ----------------------------------------------------
+# HELD_AT.stays holds one text per stay at the facility, in the order of the chain:
+# "earliest;latest;certain from;certain to;positions", an empty field for none, where
+# positions are those of the stay's events in the edge's ``events`` list, in the order of
+# the chain (positions, not event ids: redaction replaces the ids in ``events`` only).
+# HELD_AT.stays_from is the earliest date any of the dated ones reaches (``_reach_from``),
+# "" when one is open there or none is dated ("" sorts before every date).
+def person_stays(person: str, events: list[dict[str, Any]]) -> list[Stay]:
+    """The stays of a person's chain from all their events (as ``custody.outline`` takes
+    them): what ingest stores on the person's HELD_AT edges."""
+    return stays(outline(person, events).steps)
+
+
+def encode_stays(here: list[Stay], events: list[str]) -> tuple[list[str], str] | None:
+    """``HELD_AT.stays`` and ``HELD_AT.stays_from`` of an edge from the person's stays at its
+    facility and the edge's ``events``. None (store nothing) unless those stays hold exactly
+    these events.
+
+    >>> stay = Stay({"uid": "f"}, "2018-01-01", "2018-01-31", ["2018-01-01", "2018-01-20"],
+    ...             ["event:b", "event:a"])
+    >>> encode_stays([stay], ["event:a", "event:b"])
+    (['2018-01-01;2018-01-31;2018-01-01;2018-01-20;1,0'], '2018-01-01')
+    """
+    index = {uid: i for i, uid in enumerate(events)}
+    encoded, seen, reach = [], set(), []
+    for stay in here:
+        fields = [stay.earliest or "", stay.latest or "", *(stay.certain or ("", ""))]
+        if any(uid not in index for uid in stay.events) or any(";" in f for f in fields):
+            return None
+        encoded.append(";".join(fields + [",".join(str(index[uid]) for uid in stay.events)]))
+        seen.update(stay.events)
+        if _dated(stay):  # an undated stay is compared with nothing
+            reach.append(_reach_from(stay) or "")
+    if not encoded or seen != set(events):
+        return None
+    return encoded, min(reach, default="")
+
+
+def decode_stays(facility: dict[str, Any], events: list[str], encoded: list[str]) -> list[Stay]:
+    """The stays ``encode_stays`` stored, at ``facility`` (uid, name, kind).
+
+    >>> decode_stays({"uid": "f"}, ["event:a", "event:b"], ["2018-01-01;;;;1,0"])[0].events
+    ['event:b', 'event:a']
+    """
+    out = []
+    for text in encoded:
+        lo, hi, start, end, positions = text.split(";")
+        out.append(Stay(facility, lo or None, hi or None, [start, end] if start else None,
+                        [events[int(i)] for i in positions.split(",")]))
+    return out
 
 
 def codetained(store: Store, person: str, *, include_confidential: bool = False) -> Codetention:
@@ -158,13 +238,31 @@ def codetained(store: Store, person: str, *, include_confidential: bool = False)
     own = next(outlines(store, [uid]), None)
     mine = stays(own.steps) if own else []
     dated = [s for s in mine if _dated(s)]
-    candidates: set[str] = set()
-    for stay in dated:
-        rows = store.read(CANDIDATES, {"facility": stay.facility["uid"],
-                                       "start": stay.earliest, "end": stay.latest})
-        candidates.update(r["uid"] for r in rows if r["uid"] != uid)
+    # per person: their overlaps with my stays, in the order of my stays and then of theirs
     overlaps: dict[str, list[Overlap]] = {}
-    for other in outlines(store, sorted(candidates)):
+    names: dict[str, dict[str, Any]] = {}
+    rebuild: set[str] = set()  # candidates whose stays are not on their edges
+    for a in dated:
+        rows = store.read(CANDIDATES, {"facility": a.facility["uid"], "lo": _reach_from(a),
+                                       "hi": a.latest})
+        for row in rows:
+            other = row["uid"]
+            if other == uid:
+                continue
+            names[other] = case_entry(row, include_confidential)
+            try:
+                theirs = decode_stays(a.facility, row["events"], row["stays"])
+            except (ValueError, IndexError, TypeError):  # none, or not as encode_stays wrote
+                rebuild.add(other)
+                continue
+            for b in theirs:
+                if _dated(b):
+                    hit = compare(a, b)
+                    if hit:
+                        overlaps.setdefault(other, []).append(hit)
+    for other in rebuild:
+        overlaps.pop(other, None)
+    for other in outlines(store, sorted(rebuild)):
         theirs = [s for s in stays(other.steps) if _dated(s)]
         for a in dated:
             for b in theirs:
@@ -172,7 +270,7 @@ def codetained(store: Store, person: str, *, include_confidential: bool = False)
                     hit = compare(a, b)
                     if hit:
                         overlaps.setdefault(other.person, []).append(hit)
-    names = case_list(store, set(overlaps) | {uid}, include_confidential)
+    names |= case_list(store, {uid}, include_confidential)
     certain, possible = [], []
     for other, found_overlaps in overlaps.items():
         level = "certain" if any(o.certainty == "certain" for o in found_overlaps) else "possible"

@@ -31,13 +31,6 @@ from custodygraph.ingest.vocabulary import CONFIDENCE, CUSTODY_TYPES, HELD_TYPES
 from custodygraph.queries import redact
 from custodygraph.queries.persons import find_person
 
-PERSON = """
-MATCH (p:Person {uid: $uid})
-OPTIONAL MATCH (p)-[:FROM]->(l:Location)
-RETURN p.uid AS uid, p.name AS name, p.name_ar AS name_ar, p.aliases AS aliases,
-       p.protected AS protected, p.group_size AS group_size, l.name AS hometown
-"""
-
 # the events of every person of the SAME_AS cluster (queries.resolve): merged persons are one
 EVENTS = """
 UNWIND $uids AS u
@@ -46,6 +39,31 @@ OPTIONAL MATCH (e)-[:AT]->(place)
 OPTIONAL MATCH (e)-[:BY]->(o:Organization)
 OPTIONAL MATCH (e)-[:SOURCED_FROM]->(s:Source)
 RETURN e.uid AS uid, e.type AS type, e.earliest AS earliest, e.latest AS latest,
+       e.date_text AS date_text, e.date_edtf AS date_edtf, e.sequence AS sequence,
+       e.confidence AS confidence, e.notes AS notes,
+       place.uid AS place_uid, place.name AS place_name, labels(place) AS place_labels,
+       place.kind AS place_kind,
+       o.uid AS org_uid, o.name AS org_name,
+       s.uid AS source_uid, s.title AS source_title, s.publisher AS source_publisher,
+       s.date AS source_date, s.kind AS source_kind, s.confidential AS source_confidential
+"""
+
+# The whole chain of one person in one statement: the person (looked up by uid), the persons
+# one SAME_AS edge away, and one row per event, place, organisation and source (the event
+# columns are EVENTS's). A person with no event gives one row whose event columns are null.
+CHAIN = """
+MATCH (p:Person {uid: $uid})
+OPTIONAL MATCH (p)-[:FROM]->(l:Location)
+OPTIONAL MATCH (p)-[:SAME_AS]-(m:Person)
+WITH p, l, collect(DISTINCT m.uid) AS same_as
+OPTIONAL MATCH (p)-[:SUBJECT_OF]->(e:Event)
+OPTIONAL MATCH (e)-[:AT]->(place)
+OPTIONAL MATCH (e)-[:BY]->(o:Organization)
+OPTIONAL MATCH (e)-[:SOURCED_FROM]->(s:Source)
+RETURN p.uid AS person_uid, p.name AS person_name, p.name_ar AS person_name_ar,
+       p.aliases AS person_aliases, p.protected AS person_protected,
+       p.group_size AS person_group_size, l.name AS hometown, same_as,
+       e.uid AS uid, e.type AS type, e.earliest AS earliest, e.latest AS latest,
        e.date_text AS date_text, e.date_edtf AS date_edtf, e.sequence AS sequence,
        e.confidence AS confidence, e.notes AS notes,
        place.uid AS place_uid, place.name AS place_name, labels(place) AS place_labels,
@@ -157,13 +175,16 @@ def _events(rows: list[dict[str, Any]], include_confidential: bool) -> list[dict
     events: dict[str, dict[str, Any]] = {}
     for row in rows:
         event = events.get(row["uid"])
-        if event is None:
-            place = None
-            if row["place_uid"]:
-                labels = row["place_labels"] or []
-                place = {"uid": row["place_uid"], "name": row["place_name"],
-                         "kind": row["place_kind"] or ("location" if "Location" in labels
-                                                       else None)}
+        place = None
+        if row["place_uid"] and (event is None or event["place"] is None
+                                 or event["place"]["uid"] != row["place_uid"]):
+            labels = row["place_labels"] or []
+            place = {"uid": row["place_uid"], "name": row["place_name"],
+                     "kind": row["place_kind"] or ("location" if "Location" in labels
+                                                   else None)}
+        if event is not None:
+            _prefer_facility(event, place)
+        else:
             event = events[row["uid"]] = {
                 "uid": row["uid"], "type": row["type"], "earliest": row["earliest"],
                 "latest": row["latest"], "date_text": row["date_text"],
@@ -184,6 +205,15 @@ def _events(rows: list[dict[str, Any]], include_confidential: bool) -> list[dict
         event["organizations"] = sorted(event["organizations"].values(), key=lambda o: o["uid"])
         event["sources"] = sorted(event["sources"].values(), key=lambda s: s["uid"])
     return list(events.values())
+
+
+def _prefer_facility(event: dict[str, Any], place: dict[str, Any] | None) -> None:
+    """An event linked to a facility and to a location takes place at the facility, as its
+    derived HELD_AT edge says, whichever row the engine returns first."""
+    if place is None or place["kind"] in (None, "location"):
+        return
+    if event["place"] is None or event["place"]["kind"] in (None, "location"):
+        event["place"] = place
 
 
 def _before(a: dict[str, Any], b: dict[str, Any]) -> bool:
@@ -389,12 +419,21 @@ def custody_chain(store: Store, person: str, *, include_confidential: bool = Fal
     ``gap_days`` days without a record, or an undated step), its conflicting reports, the
     final status with the event that settled it, and when the person was last seen.
     """
-    uid = find_person(store, person)["uid"]
-    info = store.read(PERSON, {"uid": uid})[0]
-    from custodygraph.queries.resolve import cluster_of
+    rows = store.read(CHAIN, {"uid": person})  # most often a uid: one statement in all
+    if not rows:
+        rows = store.read(CHAIN, {"uid": find_person(store, person)["uid"]})
+    head = rows[0]
+    uid = head["person_uid"]
+    info = {"protected": head["person_protected"], "name": head["person_name"],
+            "name_ar": head["person_name_ar"], "aliases": head["person_aliases"],
+            "hometown": head["hometown"], "group_size": head["person_group_size"]}
+    members = [uid]
+    if head["same_as"]:  # merged by a reviewer: the events of the whole SAME_AS cluster
+        from custodygraph.queries.resolve import cluster_of
 
-    members = cluster_of(store, uid)
-    events, conflict = order_events(_events(store.read(EVENTS, {"uids": members}),
+        members = cluster_of(store, uid, head["same_as"])
+        rows = store.read(EVENTS, {"uids": members})
+    events, conflict = order_events(_events([r for r in rows if r["uid"] is not None],
                                             include_confidential))
     start = next((i for i, e in enumerate(events) if e["type"] in CUSTODY_TYPES), len(events))
     background = [{k: e[k] for k in ("uid", "type", "earliest", "latest", "date_text")}
@@ -424,13 +463,14 @@ def _bulk_events(rows: Iterable[dict[str, Any]]) -> dict[str, list[dict[str, Any
     by_person: dict[str, dict[str, dict[str, Any]]] = {}
     for row in rows:
         events = by_person.setdefault(row["person"], {})
-        if row["uid"] in events:
-            continue
         place = None
         if row["place_uid"]:
             place = {"uid": row["place_uid"], "name": row["place_name"],
                      "kind": "location" if row["place_level"] is not None or not row["place_kind"]
                      else row["place_kind"]}
+        if row["uid"] in events:
+            _prefer_facility(events[row["uid"]], place)
+            continue
         events[row["uid"]] = {
             "uid": row["uid"], "type": row["type"], "earliest": row["earliest"],
             "latest": row["latest"], "sequence": row["sequence"],
@@ -465,7 +505,13 @@ def outlines(store: Store, persons: list[str] | None = None,
                   for i in range(0, len(persons), batch))
     for rows in chunks:
         for person, events in sorted(_bulk_events(rows).items()):
-            ordered, _ = order_events(events)
-            start = next((i for i, e in enumerate(ordered) if e["type"] in CUSTODY_TYPES),
-                         len(ordered))
-            yield Outline(person, ordered, _steps(ordered[start:]), final_status(ordered)[0])
+            yield outline(person, events)
+
+
+def outline(person: str, events: list[dict[str, Any]]) -> Outline:
+    """The outline of one person's chain from all their events, each with ``uid``, ``type``,
+    ``earliest``, ``latest``, ``sequence``, ``confidence`` and ``place`` (None, or ``uid``,
+    ``name`` and ``kind``, which is ``"location"`` for a location)."""
+    ordered, _ = order_events(events)
+    start = next((i for i, e in enumerate(ordered) if e["type"] in CUSTODY_TYPES), len(ordered))
+    return Outline(person, ordered, _steps(ordered[start:]), final_status(ordered)[0])

@@ -27,6 +27,7 @@ from typing import Any
 from custodygraph.errors import InvalidFilter
 from custodygraph.graph.store import Store
 from custodygraph.ingest.vocabulary import CONFIDENCE, EVENT_SYNONYMS, EVENT_TYPES, choose
+from custodygraph.queries import redact
 
 #: how many PART_OF steps a hometown may lie below its region
 REGION_DEPTH = 6
@@ -234,9 +235,16 @@ UNWIND $uids AS u
 MATCH (p:Person {uid: u})
 RETURN p.uid AS uid, p.name AS name, p.protected AS protected, p.group_size AS group_size
 """
-EVERY_PERSON = """
-MATCH (p:Person)
-RETURN p.uid AS uid, p.name AS name, p.protected AS protected, p.group_size AS group_size
+# every person's uid and name as two lists (a row per person costs the client far more);
+# the lists stay aligned since neither value is ever null
+EVERY_NAME = """
+MATCH (p:Person) WHERE p.uid IS NOT NULL
+RETURN collect(p.uid) AS uids, collect(coalesce(p.name, '')) AS names
+"""
+# the persons whose entry says more than uid and name
+MARKED = """
+MATCH (p:Person) WHERE p.protected = true OR p.group_size IS NOT NULL
+RETURN p.uid AS uid, p.protected AS protected, p.group_size AS group_size
 """
 #: above this many persons, reading every person is quicker than looking each one up
 SCAN_ABOVE = 2000
@@ -248,21 +256,34 @@ def case_list(store: Store, uids, include_confidential: bool = False) -> dict[st
 
     A case that stands for a group of persons also carries its ``group_size``.
     """
-    from custodygraph.queries import redact
-
     out = {}
     wanted = set(uids)
-    rows = (store.read(EVERY_PERSON) if len(wanted) > SCAN_ABOVE
-            else store.read(PERSONS, {"uids": sorted(wanted)}))
+    if len(wanted) > SCAN_ABOVE:
+        every = store.read(EVERY_NAME)[0]
+        marked = {row["uid"]: row for row in store.read(MARKED)}
+        for uid, name in zip(every["uids"], every["names"]):
+            if uid in wanted:
+                mark = marked.get(uid)
+                out[uid] = case_entry({"uid": uid, "name": name,
+                                       "protected": mark and mark["protected"],
+                                       "group_size": mark and mark["group_size"]},
+                                      include_confidential)
+        return out
+    rows = store.read(PERSONS, {"uids": sorted(wanted)})
     for row in rows:
         if row["uid"] not in wanted:
             continue
-        entry = {"uid": row["uid"], "name": redact.person_name(row["name"], row["protected"],
-                                                               include_confidential)}
-        if row["group_size"]:
-            entry["group_size"] = row["group_size"]
-        out[row["uid"]] = entry
+        out[row["uid"]] = case_entry(row, include_confidential)
     return out
+
+
+def case_entry(row: dict[str, Any], include_confidential: bool = False) -> dict[str, Any]:
+    """One case of a list from its ``uid``, ``name``, ``protected`` and ``group_size``."""
+    entry = {"uid": row["uid"], "name": redact.person_name(row["name"], row["protected"],
+                                                           include_confidential)}
+    if row["group_size"]:
+        entry["group_size"] = row["group_size"]
+    return entry
 
 
 def source_events(store: Store, filters: Filters) -> set[str] | None:

@@ -33,6 +33,24 @@ MATCH (p:Person)-[:SUBJECT_OF]->(e:Event)-[:BY]->(n:Organization)
 WHERE ($kind IS NULL OR n.kind = $kind) AND """ + EVENT_FILTER + """
 RETURN n.uid AS uid, collect(DISTINCT p.uid) AS persons
 """
+# Without event filters, the same lists come from what ingest derives onto each person
+# (ingest.writer.derive_edges): ``custody_at`` and ``custody_by`` list the facilities and
+# organisations of the person's custody events, so no event is read. Persons with events
+# but without these lists were written before ingest derived them: then the events are read.
+DERIVED_AT = """
+MATCH (p:Person) WHERE p.custody_at IS NOT NULL
+UNWIND p.custody_at AS n
+RETURN n AS uid, collect(p.uid) AS persons
+"""
+DERIVED_BY = """
+MATCH (p:Person) WHERE p.custody_by IS NOT NULL
+UNWIND p.custody_by AS n
+RETURN n AS uid, collect(p.uid) AS persons
+"""
+NOT_DERIVED = """
+MATCH (p:Person) WHERE p.custody_at IS NULL AND (p)-[:SUBJECT_OF]->(:Event)
+RETURN p.uid AS uid LIMIT 1
+"""
 FACILITIES = """
 UNWIND $uids AS u
 MATCH (n:Facility {uid: u})
@@ -71,17 +89,25 @@ def recurring(store: Store, *, minimum: int = 1, filters: Filters | None = None,
     filters = check(store, filters or Filters())
     scope = person_scope(store, filters)
     found: dict[str, Recurring] = {}
-    persons: dict[str, set[str]] = {}
+    # the persons of each entry, each once (every list read holds a person once)
+    persons: dict[str, list[str]] = {}
     params = event_params(filters, CUSTODY_SIDE_TYPES) | {"kind": filters.kind}
-    for role, query, entries in (("place", AT_FACILITY, FACILITIES),
-                                 ("responsible", BY_ORGANIZATION, ORGANIZATIONS)):
-        uids = set()
-        for row in store.read(query, params):
-            kept = set(row["persons"]) if scope is None else scope.intersection(row["persons"])
+    derived = _by_events_only(filters) and not store.read(NOT_DERIVED)
+    for role, query, entries in (
+            ("place", DERIVED_AT if derived else AT_FACILITY, FACILITIES),
+            ("responsible", DERIVED_BY if derived else BY_ORGANIZATION, ORGANIZATIONS)):
+        kept_lists: dict[str, list[str]] = {}
+        for row in store.read(query, {} if derived else params):
+            kept = (row["persons"] if scope is None
+                    else [p for p in row["persons"] if p in scope])
             if kept:
-                persons.setdefault(row["uid"], set()).update(kept)
-                uids.add(row["uid"])
-        for row in store.read(entries, {"uids": sorted(uids)}):
+                kept_lists[row["uid"]] = kept
+        for row in store.read(entries, {"uids": sorted(kept_lists)}):
+            if derived and filters.kind is not None and row["kind"] != filters.kind:
+                continue  # the kind filter of the event queries, on the derived lists
+            kept = kept_lists[row["uid"]]
+            before = persons.get(row["uid"])  # a security branch: a place and responsible
+            persons[row["uid"]] = kept if before is None else list(set(before) | set(kept))
             entry = found.setdefault(row["uid"], Recurring(
                 row["uid"], row["name"], row["kind"], [], 0))
             entry.roles.append(role)
@@ -91,7 +117,8 @@ def recurring(store: Store, *, minimum: int = 1, filters: Filters | None = None,
 
     reps = clusters(store)
     if reps:
-        persons = {uid: {reps.get(p, p) for p in members} for uid, members in persons.items()}
+        persons = {uid: list({reps.get(p, p) for p in members})
+                   for uid, members in persons.items()}
     names = case_list(store, set().union(*persons.values()), include_confidential)
     ranked = []
     for uid, entry in found.items():
@@ -101,3 +128,10 @@ def recurring(store: Store, *, minimum: int = 1, filters: Filters | None = None,
             ranked.append(entry)
     ranked.sort(key=lambda r: (-r.cases, r.name))
     return ranked
+
+
+def _by_events_only(filters: Filters) -> bool:
+    """Whether ``filters`` keep every custody event, so that the lists derived onto the
+    persons answer (persons, hometowns, outcomes and kinds may be filtered)."""
+    return (filters.since is None and filters.until is None and not filters.event_types
+            and filters.min_confidence in (None, "low") and not filters.resolved.get("source"))

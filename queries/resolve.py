@@ -63,6 +63,14 @@ SAME_AS_EDGES = f"""
 MATCH (a:{_PERSON})-[r:{_SAME_AS}]->(b:{_PERSON})
 RETURN a.uid AS a, b.uid AS b
 """
+# answered from the engine's count of relationships by type, without reading the persons
+SAME_AS_COUNT = f"MATCH ()-[r:{_SAME_AS}]->() RETURN count(r) AS n"
+# the persons one SAME_AS edge away from some persons, in either direction
+SAME_AS_NEIGHBOURS = f"""
+UNWIND $uids AS u
+MATCH (p:{_PERSON} {{uid: u}})-[:{_SAME_AS}]-(q:{_PERSON})
+RETURN DISTINCT q.uid AS uid
+"""
 REVIEWS = f"""
 MATCH (a:{_PERSON})-[r:{_REVIEW}]->(b:{_PERSON})
 RETURN a.uid AS a, b.uid AS b, r.uid AS uid, r.candidate AS candidate,
@@ -117,6 +125,8 @@ def clusters(store: Store) -> dict[str, str]:
     computed in Python from the SAME_AS edges (human decisions, so few), which needs no
     variable-length pattern and has no length limit.
     """
+    if not store.read(SAME_AS_COUNT)[0]["n"]:
+        return {}  # no merge at all, as in most graphs: nothing to read
     parent: dict[str, str] = {}
 
     def root(x: str) -> str:
@@ -136,11 +146,23 @@ def clusters(store: Store) -> dict[str, str]:
     return {uid: min(group) for group in members.values() for uid in group}
 
 
-def cluster_of(store: Store, uid: str) -> list[str]:
-    """Every uid of the cluster of ``uid`` (just ``[uid]`` when it is in none), sorted."""
-    reps = clusters(store)
-    rep = reps.get(uid, uid)
-    return sorted({uid} | {u for u, r in reps.items() if r == rep})
+def cluster_of(store: Store, uid: str, neighbours: list[str] | None = None) -> list[str]:
+    """Every uid of the cluster of ``uid`` (just ``[uid]`` when it is in none), sorted.
+
+    Walks the SAME_AS edges out from ``uid``, one statement per step, so that the cost
+    depends on the cluster, not on the size of the graph. ``neighbours``: the persons
+    ``uid`` is known to share a SAME_AS edge with, when the caller has read them already.
+    """
+    members = {uid}
+    frontier = {uid}
+    if neighbours is not None:
+        frontier = set(neighbours) - members
+        members |= frontier
+    while frontier:
+        rows = store.read(SAME_AS_NEIGHBOURS, {"uids": sorted(frontier)})
+        frontier = {row["uid"] for row in rows} - members
+        members |= frontier
+    return sorted(members)
 
 
 @dataclass

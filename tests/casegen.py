@@ -16,12 +16,15 @@ import yaml
 FACILITIES = [
     ("Sednaya Military Prison", "prison"),
     ("Raid Branch 215", "security_branch"),
-    ("Palestine Branch 235", "security_branch"),
-    ("Military police building in Qaboun", "military_police"),
+    ("Palestine Branch", "security_branch"),
+    ("Military Police in Qaboun", "military_police"),
     ("Tishreen Military Hospital", "military_hospital"),
-    ("Adra Central Prison", "prison"),
-    ("Air Force Intelligence branch at Mezzeh airport", "security_branch"),
+    ("Damascus Central Prison (Adra)", "prison"),
+    ("Air Force Intelligence branch at Mezzeh Military Airport", "security_branch"),
 ]
+#: the facilities and organisations are named as the gazetteer names them, so that the names
+#: the queries return are those written here; the one the gazetteer does not list is declared
+#: outside it (gazetteer: false)
 ORGANIZATIONS = [
     ("Fourth Division security office", "security_branch"),
     ("Military Intelligence Directorate", "intelligence_agency"),
@@ -40,7 +43,7 @@ class CaseSet:
             "sources": [{"id": "gen", "title": "Generated cases", "type": "report"}],
             "facilities": [{"id": f"f{i}", "name": n, "type": t}
                            for i, (n, t) in enumerate(FACILITIES)],
-            "organizations": [{"id": f"o{i}", "name": n, "type": t}
+            "organizations": [{"id": f"o{i}", "name": n, "type": t} | _unlisted(n)
                               for i, (n, t) in enumerate(ORGANIZATIONS)],
             "cases": self.cases,
         }
@@ -116,6 +119,12 @@ def reference_recurrence(cases: CaseSet) -> dict[str, int]:
 
 GOVERNORATES = ("Daraa Governorate", "Damascus Governorate", "Aleppo Governorate")
 PARENT_UNIT = ("Fourth Armoured Division", "military_unit")
+#: the organisations no gazetteer entry has
+UNLISTED = {"Syrian Arab Army"}
+
+
+def _unlisted(name: str) -> dict:
+    return {"gazetteer": False} if name in UNLISTED else {}
 #: how the custody of a generated person ends, and the status the chain must report
 OUTCOME_STATUS = {
     None: "in custody or disappeared",
@@ -174,7 +183,7 @@ class CustodySet:
                            for i, (n, t) in enumerate(FACILITIES)],
             "organizations": [{"id": "parent", "name": PARENT_UNIT[0], "type": PARENT_UNIT[1]}]
             + [{"id": f"o{i}", "name": n, "type": t} | ({"part_of": "parent"} if i == 0 else {})
-               for i, (n, t) in enumerate(ORGANIZATIONS)],
+               | _unlisted(n) for i, (n, t) in enumerate(ORGANIZATIONS)],
             "cases": self.cases,
         }
 

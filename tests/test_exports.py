@@ -11,6 +11,8 @@ import xml.etree.ElementTree as ET
 import networkx as nx
 import pytest
 
+from custodygraph.ingest.gazetteer import shipped
+
 from custodygraph.visuals import exports, manifest
 from custodygraph.visuals.graphdata import Edge, Graph, read_graph
 
@@ -102,9 +104,11 @@ def test_graphml_and_gexf_load_back_with_the_same_counts(example, run, tmp_path,
     back = nx.read_graphml(out) if fmt == "graphml" else nx.read_gexf(out)
     assert back.number_of_nodes() == len(graph.nodes) == 75
     assert back.number_of_edges() == len(graph.edges)
-    sednaya = back.nodes["facility:sednaya-military-prison"]
+    sednaya = back.nodes["gazetteer:sednaya"]
     assert sednaya["label"] == "Sednaya Military Prison"
-    assert json.loads(sednaya["aliases"]) == ["Sednaya", "Saydnaya", "Sednaya Prison"]
+    # the node carries the gazetteer's names, whatever the case file called it
+    assert json.loads(sednaya["aliases"]) == list(shipped().get("sednaya").aliases)
+    assert sednaya["gazetteer"] == "sednaya"
     ET.parse(out)  # well-formed XML
 
 
@@ -183,7 +187,7 @@ def test_neo4j_admin_files(example, run, tmp_path):
     assert muhannad[header.index("aliases:string[]")] == \
         "Muhannad Muhammad al-Ahmad|Mohannad al-Ahmad"
     with open(folder / "nodes-Facility.csv", encoding="utf-8", newline="") as fh:
-        branch = next(r for r in csv.reader(fh) if r[0] == "branch:raid-branch-215")
+        branch = next(r for r in csv.reader(fh) if r[0] == "gazetteer:mi-branch-215")
     assert branch[1] == "Organization|Facility|SecurityBranch"
     with open(folder / "relationships-HELD_AT.csv", encoding="utf-8", newline="") as fh:
         head = next(csv.reader(fh))

@@ -90,6 +90,54 @@ def test_names_and_spellings_resolve(gaz, name, expected):
     assert gaz.resolve(name).id == expected
 
 
+#: regional branches, prisons and the terrorism court, each with an Arabic spelling
+REGIONAL_NAMES = [
+    ("Military Intelligence Branch 220 in Sasa", "mi-branch-220-sasa"),
+    ("فرع سعسع", "mi-branch-220-sasa"),
+    ("Branch 243", "mi-branch-243-deir-ez-zor"),
+    ("الفرع ٢٤٣", "mi-branch-243-deir-ez-zor"),
+    ("Military Security Branch, Aleppo", "mi-branch-aleppo"),
+    ("فرع الأمن العسكري بحلب", "mi-branch-aleppo"),
+    ("Air Force Intelligence Branch in Aleppo", "afi-aleppo"),
+    ("فرع المخابرات الجوية في حلب", "afi-aleppo"),
+    ("Air Security Branch in Daraa", "afi-daraa"),
+    ("فرع المخابرات الجوية بدرعا", "afi-daraa"),
+    ("Air Force Intelligence Branch in Hama", "afi-hama-airport"),
+    ("مطار حماة العسكري", "afi-hama-airport"),
+    ("Air Force Intelligence Homs", "afi-homs"),
+    ("فرع المخابرات الجوية في حمص", "afi-homs"),
+    ("Branch 322", "gid-branch-322-aleppo"),
+    ("فرع أمن الدولة في حلب", "gid-branch-322-aleppo"),
+    ("General Intelligence Branch in Daraa", "gid-daraa"),
+    ("فرع أمن الدولة في درعا", "gid-daraa"),
+    ("State Security Branch in Homs", "gid-homs"),
+    ("فرع أمن الدولة في حمص", "gid-homs"),
+    ("Aleppo Central Prison", "aleppo-central-prison"),
+    ("سجن حلب المركزي", "aleppo-central-prison"),
+    ("Hama Central Prison", "hama-central-prison"),
+    ("سجن حماة المركزي", "hama-central-prison"),
+    ("Homs Central Prison", "homs-central-prison"),
+    ("سجن حمص المركزي", "homs-central-prison"),
+    ("Balouna Prison", "balouna-prison"),
+    ("سجن البالونة", "balouna-prison"),
+    ("Counter-Terrorism Court", "counter-terrorism-court"),
+    ("محكمة قضايا الإرهاب", "counter-terrorism-court"),
+]
+
+
+@pytest.mark.parametrize("name, expected", REGIONAL_NAMES)
+def test_regional_names_resolve(gaz, name, expected):
+    assert gaz.resolve(name).id == expected
+
+
+@pytest.mark.parametrize("entry_id", sorted({expected for _, expected in REGIONAL_NAMES}))
+def test_every_name_of_a_regional_entry_resolves_to_it(gaz, entry_id):
+    entry = gaz.get(entry_id)
+    for name in entry.names:
+        found = gaz.match(name)
+        assert found.entry is not None and found.entry.id == entry_id, (name, found)
+
+
 def test_shipped_entries_are_complete(gaz):
     assert len(gaz) >= 25
     for entry in gaz:

@@ -111,3 +111,55 @@ def test_killed_ingest_converges_on_rerun(tmp_path_factory):
     finally:
         reference.close()
         EmbeddedServer(home).stop()
+
+
+def _generated_csv(path, persons: int, seed: int) -> None:
+    import importlib.util
+
+    script = EXAMPLE.parent.parent / "benchmarks" / "generate.py"
+    spec = importlib.util.spec_from_file_location("generate", script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.generate(persons, path, seed=seed)
+
+
+@pytest.mark.slow
+def test_killed_flat_ingest_converges_on_rerun(tmp_path_factory):
+    """The same for a flat file of several write batches, whose persons span batches: a
+    re-run after a SIGKILL at any point, and a re-run of a finished ingest, give the graph
+    of one uninterrupted ingest."""
+    from custodygraph.graph.embedded import EmbeddedServer
+    from custodygraph.graph.falkor import FalkorStore
+
+    work = tmp_path_factory.mktemp("kill-flat")
+    path = work / "events.csv"
+    _generated_csv(path, persons=3500, seed=5)  # about 23,000 rows: three batches
+    home = work / "home"
+    env = {**os.environ, "CUSTODYGRAPH_HOME": str(home), "NEO4J_URI": ""}
+
+    def spawn():
+        return subprocess.Popen([sys.executable, "-m", "custodygraph.cli", "ingest", str(path),
+                                 "--quiet", "--allow-new"], env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    reference = FalkorStore(home, graph="custodygraph")
+    reference.clear()
+    started = time.monotonic()
+    assert spawn().wait(timeout=600) == 0
+    duration = time.monotonic() - started
+    expected = dump(reference)
+    assert spawn().wait(timeout=600) == 0
+    assert dump(reference) == expected, "a second ingest changed the graph"
+    rng = random.Random(11)
+    try:
+        for trial in range(8):
+            reference.clear()
+            proc = spawn()
+            time.sleep(rng.uniform(0.2 * duration, duration))
+            proc.send_signal(signal.SIGKILL)
+            proc.wait()
+            assert spawn().wait(timeout=600) == 0, f"trial {trial}"
+            assert dump(reference) == expected, f"trial {trial}"
+    finally:
+        reference.close()
+        EmbeddedServer(home).stop()

@@ -156,9 +156,9 @@ def test_stats_for_daraa_since_july_2018(loaded):
 def test_search_table(loaded):
     out = loaded("search", "Branch 215").output
     assert out.splitlines() == [
-        "uid                     kind             name             arabic            matched",
-        "----------------------  ---------------  ---------------  ----------------  ----------",
-        "branch:raid-branch-215  security_branch  Raid Branch 215  فرع المداهمة 215  exact name",
+        "uid                      kind             name             arabic            matched",
+        "-----------------------  ---------------  ---------------  ----------------  ----------",
+        "gazetteer:mi-branch-215  security_branch  Raid Branch 215  فرع المداهمة 215  exact name",
     ]
 
 
@@ -168,12 +168,12 @@ def test_path_table(loaded):
         "Osama to Fourth Armoured Division: 2 steps",
         "#  link            label         name                             uid",
         "-  --------------  ------------  -------------------------------  "
-        "--------------------------------------",
+        "-----------------------------------------",
         "0                  Person        Osama                            person:sd-2021-02-09-02",
         "1  -ARRESTED_BY->  Facility      Fourth Division security office  "
-        "branch:fourth-division-security-office",
+        "gazetteer:fourth-division-security-office",
         "2  -PART_OF->      Organization  Fourth Armoured Division         "
-        "org:fourth-armoured-division",
+        "gazetteer:fourth-division",
     ]
 
 

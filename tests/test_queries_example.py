@@ -35,15 +35,15 @@ def P(n: int) -> str:
     return f"person:sd-2021-02-09-{n:02d}"
 
 
-SEDNAYA = "facility:sednaya-military-prison"
-PSB = "branch:political-security-branch-in-daraa"
-B215 = "branch:raid-branch-215"
-TISHREEN = "facility:tishreen-military-hospital"
-QABOUN = "facility:military-police-building-in-qaboun"
-SEC_OFFICE = "branch:fourth-division-security-office"
+SEDNAYA = "gazetteer:sednaya"
+PSB = "gazetteer:psb-daraa"
+B215 = "gazetteer:mi-branch-215"
+TISHREEN = "gazetteer:tishreen-military-hospital"
+QABOUN = "gazetteer:mp-qaboun"
+SEC_OFFICE = "gazetteer:fourth-division-security-office"
 PATROL = "org:military-patrol-unit-not-named"
 SERVICES = "org:syrian-security-services-branch-not-named"
-DIVISION = "org:fourth-armoured-division"
+DIVISION = "gazetteer:fourth-division"
 
 
 @pytest.fixture(scope="module")
@@ -247,7 +247,7 @@ def test_report_style_figures_for_daraa_since_july_2018(example):
 @pytest.mark.parametrize("text, first, matched", [
     ("Saydnaya", SEDNAYA, "exact name"),
     ("sednya", SEDNAYA, "full text"),
-    ("صيدنايا", SEDNAYA, "part of a name"),
+    ("صيدنايا", SEDNAYA, "exact name"),  # an alias in the gazetteer
     ("samadi", P(5), "part of a name"),
     ("Branch 215", B215, "exact name"),
     ("Daraa", "location:daraa-governorate", "exact name"),

@@ -75,7 +75,7 @@ cases:
 def test_markup_in_names_shows_as_text_and_runs_nothing(run, tmp_path):
     cases = tmp_path / "xss.yaml"
     cases.write_text(XSS_CASES, encoding="utf-8")
-    run("ingest", cases)
+    run("ingest", cases, "--allow-new")  # the names are made up, markup included
     out = tmp_path / "xss.html"
     run("view", "X1", "-o", out)
     text = out.read_text(encoding="utf-8")

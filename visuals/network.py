@@ -8,8 +8,9 @@ format plus what the page says):
 - ``facility_view``: everyone whose events took place at a facility, where each came from
   and where each went next;
 - ``entity_view``: persons, places and organisations of a graph (``graphdata.read_cases``
-  for a filtered case set, ``graphdata.read_graph`` for the whole store), each person's
-  events drawn as edges to where they happened and who was responsible, capped in size.
+  for a filtered case set, ``graphdata.read_view_capped`` for the whole store, which lets
+  the store choose what is drawn), each person's events drawn as edges to where they
+  happened and who was responsible, capped in size.
 
 Colours and shapes come from the schema (``schema.style``). Nodes carry their kind in
 ``kind``; the page builds its legend from the kinds, lets the reader hide a kind, and
@@ -21,7 +22,9 @@ heading unescaped, so pages are rendered from our own ``template.html`` instead:
 vis-network script that ships inside the pyvis package is inlined, the graph travels as JSON
 inside a ``<script type="application/json">`` block with ``<``, ``>`` and ``&`` escaped,
 and every string from the data is shown as text (tooltips, legend and search results are
-built with ``textContent``; vis-network draws labels on a canvas).
+built with ``textContent``; vis-network draws labels on a canvas). Large views are written
+compactly (``page_data``): an edge that stands for events lists them by number, each event
+and source is written once, and the page writes the labels and tooltips from those tables.
 
 Every view goes through ``graphdata.Redactor``: protected persons and confidential sources
 are shown under opaque ids and placeholder names unless ``include_confidential``.
@@ -70,6 +73,78 @@ class View:
     query: str = ""
     #: a sentence the footer adds, such as the size cap
     note: str = ""
+    #: the events behind edges that list them (``"events": [positions]``, in the entity
+    #: view): type, earliest, latest, date_text, confidence, notes and ``sources``
+    #: (positions in ``sources``); such an edge's tooltip is ``edge_text(view, edge)``
+    events: list[dict[str, Any]] = field(default_factory=list)
+    #: the sources those events cite, each as the line a tooltip shows
+    sources: list[str] = field(default_factory=list)
+
+
+class EventTable:
+    """Numbers events and their sources once each, for edges that list their events."""
+
+    def __init__(self):
+        self.events: list[dict[str, Any]] = []
+        self.sources: list[str] = []
+        self._events: dict[Any, int] = {}
+        self._sources: dict[Any, int] = {}
+
+    def source(self, src: dict[str, Any]) -> int:
+        key = src.get("uid") or id(src)
+        number = self._sources.get(key)
+        if number is None:
+            number = self._sources[key] = len(self.sources)
+            self.sources.append(_source_line([src]))
+        return number
+
+    def event(self, event: dict[str, Any], sources: Iterable[dict[str, Any]] = ()) -> int:
+        """The number of ``event`` (its properties), citing ``sources``."""
+        key = event.get("uid") or id(event)
+        number = self._events.get(key)
+        if number is None:
+            number = self._events[key] = len(self.events)
+            cites: list[int] = []
+            for src in sources:
+                i = self.source(src)
+                if i not in cites:
+                    cites.append(i)
+            get = event.get
+            self.events.append({"type": get("type"), "earliest": get("earliest"),
+                                "latest": get("latest"), "date_text": get("date_text"),
+                                "confidence": get("confidence"), "notes": get("notes"),
+                                "sources": cites})
+        return number
+
+
+def events_label(events: list[dict[str, Any]]) -> str:
+    """The label of an edge that stands for ``events`` (in order): their types, then the
+    time they span."""
+    types = ", ".join(dict.fromkeys(e.get("type") for e in events))
+    lo = hi = None  # as _span computes them, in one pass
+    open_end = False
+    for e in events:
+        early, late = e.get("earliest"), e.get("latest")
+        if early and (lo is None or early < lo):
+            lo = early
+        if late is None:
+            open_end = True
+        elif hi is None or late > hi:
+            hi = late
+    return f"{types}\n{dates(lo, None if open_end else hi)}"
+
+
+def edge_text(view: View, edge: dict[str, Any]) -> str:
+    """The tooltip of ``edge``: its ``title``, or for an edge that lists its events one line
+    per event (dates, the source's wording, confidence, notes) and then the sources. The page
+    builds the same text from the same tables."""
+    if "events" not in edge:
+        return edge.get("title", "")
+    events = [view.events[i] for i in edge["events"]]
+    lines = _event_lines(events, notes=True)
+    cited = dict.fromkeys(i for e in events for i in e["sources"])
+    lines.append("sources: " + ("; ".join(view.sources[i] for i in cited) or "no source"))
+    return "\n".join(lines)
 
 
 def kind_label(kind: str) -> str:
@@ -166,7 +241,7 @@ def _event_lines(events: Iterable[dict[str, Any]], notes: bool) -> list[str]:
     left out for a protected person."""
     lines = []
     for e in events:
-        line = f"• {e['type']}: {dates(e.get('earliest'), e.get('latest'))}"
+        line = f"• {e.get('type')}: {dates(e.get('earliest'), e.get('latest'))}"
         if notes and e.get("date_text"):
             line += f" (“{e['date_text']}”)"
         if e.get("confidence"):
@@ -394,61 +469,76 @@ def facility_view(store, facility: str, *, include_confidential: bool = False,
 
 
 # --- the entity view (case sets, the whole graph) ----------------------------------------
+#: nodes the entity view shows inside tooltips, not as nodes of their own
+_NOT_DRAWN = frozenset({"Event", "Source", "IngestRun"})
+
+
+def _by_date(event: dict[str, Any]) -> tuple[str, str]:
+    """Events in the order tooltips list them: by earliest date, then type."""
+    return (event.get("earliest") or "", event.get("type") or "")
+
+
 def entity_view(graph: Graph, title: str, query: str, *, limit: int | None = DEFAULT_LIMIT,
-                redacted: bool = True) -> View:
+                redacted: bool = True, total: int | None = None) -> View:
     """Persons, places and organisations of ``graph`` (already redacted): each person's
     events become edges to the place where they happened and to the organisation
     responsible, with their dates, confidence and sources in the tooltip. Places and
     organisations are linked to the places and organisations above them.
 
     At most ``limit`` nodes are drawn: places and organisations first, then persons, each
-    by number of links; the footer says how many were left out.
+    by number of links; the footer says how many were left out. ``total`` is how many
+    persons, places and organisations there are when ``graph`` holds only those chosen
+    (``graphdata.read_view_capped``).
     """
     nodes = graph.nodes
-    out: dict[str, list[str]] = {}
-    into: dict[str, list[str]] = {}
-    for e in graph.edges:
-        out.setdefault(e.source, []).append(e)
-        into.setdefault(e.target, []).append(e)
-
     sources = {uid: n.props for uid, n in nodes.items() if "Source" in n.labels}
+    # one pass over the relationships: who each event is about, where and by whom it
+    # happened, what it cites, and the structure drawn between nodes
+    subjects: dict[str, list[str]] = {}
+    targets: dict[str, list[tuple[str, str]]] = {}
+    cited: dict[str, list[dict[str, Any]]] = {}
+    structure = []
+    for e in graph.edges:
+        rel = e.type
+        if rel == "SUBJECT_OF":
+            subjects.setdefault(e.target, []).append(e.source)
+        elif rel == "AT" or rel == "BY":
+            targets.setdefault(e.source, []).append((rel, e.target))
+        elif rel == "SOURCED_FROM":
+            if e.target in sources:
+                cited.setdefault(e.source, []).append(sources[e.target])
+        elif rel in STRUCTURE or rel == "FROM":
+            structure.append(e)
+
     b = Builder()
     links: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
     unplaced: dict[str, list[dict[str, Any]]] = {}
     for uid, node in nodes.items():
         if "Event" not in node.labels:
             continue
-        ev = node.props
-        targets = {e.type: e.target for e in out.get(uid, []) if e.type in ("AT", "BY")}
-        srcs = [sources[e.target] for e in out.get(uid, []) if e.type == "SOURCED_FROM"
-                and e.target in sources]
-        event = {"type": ev.get("type"), "earliest": ev.get("earliest"),
-                 "latest": ev.get("latest"), "date_text": ev.get("date_text"),
-                 "confidence": ev.get("confidence"), "notes": ev.get("notes"),
-                 "sources": srcs}
-        for e in into.get(uid, []):
-            if e.type != "SUBJECT_OF" or e.source not in nodes:
+        event = node.props  # type, earliest, latest, date_text, confidence, notes, uid
+        where = list(dict.fromkeys(targets.get(uid, ())))
+        for person in subjects.get(uid, ()):
+            if person not in nodes:
                 continue
-            if not targets:
-                unplaced.setdefault(e.source, []).append(event)
-            for rel, target in targets.items():
+            if not where:
+                unplaced.setdefault(person, []).append(event)
+            for rel, target in where:
                 if target in nodes:
-                    links.setdefault((e.source, target, rel), []).append(event)
+                    links.setdefault((person, target, rel), []).append(event)
 
     degree: dict[str, int] = {}
-    for (a, t, _), _evs in links.items():
+    for (a, t, _) in links:
         degree[a] = degree.get(a, 0) + 1
         degree[t] = degree.get(t, 0) + 1
-    structure = [e for e in graph.edges if e.type in STRUCTURE or e.type == "FROM"]
     for e in structure:
         degree[e.source] = degree.get(e.source, 0) + 1
         degree[e.target] = degree.get(e.target, 0) + 1
 
-    drawn = [uid for uid, n in nodes.items()
-             if not ({"Event", "Source", "IngestRun"} & set(n.labels))]
+    drawn = [uid for uid, n in nodes.items() if _NOT_DRAWN.isdisjoint(n.labels)]
     # a place or organisation is drawn when something links to it or it has no parent drawn
-    total = len(drawn)
-    if limit is not None and total > limit:
+    total = max(total or 0, len(drawn))
+    if limit is not None and len(drawn) > limit:
         def rank(uid):
             hub = is_hub(nodes[uid].kind)
             return (0 if hub else 1, -degree.get(uid, 0), uid)
@@ -469,38 +559,40 @@ def entity_view(graph: Graph, title: str, query: str, *, limit: int | None = DEF
             lines.append(str(p["notes"]))
         if unplaced.get(uid):
             lines.append("events with no place or organisation:")
-            lines += _event_lines(unplaced[uid], notes=False)
+            lines += _event_lines(sorted(unplaced[uid], key=_by_date), notes=False)
         size = None
         if "Person" in node.labels:
             size = 14
         elif degree.get(uid, 0) > 3:
             size = min(16 + degree[uid], 40)
         b.node(uid, node.name, kind, "\n".join(lines), size=size,
-               names=[p.get("name_ar"), *(p.get("aliases") or [])])
+               names=[p.get("name_ar"), *(p.get("aliases") or [])],
+               **({"name_ar": p["name_ar"]} if p.get("name_ar") else {}))
+    table = EventTable()
     for (a, t, rel), evs in links.items():
         if a not in keep or t not in keep:
             continue
-        evs = sorted(evs, key=lambda e: (e["earliest"] or "", e["type"] or ""))
-        lo, hi = _span((e["earliest"], e["latest"]) for e in evs)
-        types = ", ".join(dict.fromkeys(e["type"] for e in evs))
-        # the two ends say who and where; the tooltip gives the events behind the edge
-        lines = _event_lines(evs, notes=True)
-        srcs = {s.get("uid"): s for e in evs for s in e["sources"]}
-        lines.append(f"sources: {_source_line(srcs.values())}")
-        b.edge(a, t, f"{types}\n{dates(lo, hi)}", "\n".join(lines),
+        evs = sorted(evs, key=_by_date)
+        # the two ends say who and where; the tooltip gives the events behind the edge, which
+        # the page writes from the event table (``edge_text``): events are shared by edges
+        b.edge(a, t, events_label(evs),
+               events=[table.event(e, cited.get(e.get("uid"), ())) for e in evs],
                **({"dashes": True} if rel == "BY" else {}))
     for e in structure:
         if e.source in keep and e.target in keep:
             label = STRUCTURE.get(e.type, "from")
+            # the page writes the tooltip from the two names and ``relation``
             b.edge(e.source, e.target, "", f"{nodes[e.source].name} {label} "
                                            f"{nodes[e.target].name}",
-                   color="#c8c8c8", dashes=e.type == "FROM", width=1)
+                   color="#c8c8c8", dashes=e.type == "FROM", width=1, relation=label)
     note = ""
     if len(drawn) < total:
         note = (f"Showing {len(drawn)} of {total} persons, places and organisations "
                 f"(size cap {limit}); places and organisations first, then the most linked "
                 "persons.")
-    return b.view(title, redacted, query, note)
+    view = b.view(title, redacted, query, note)
+    view.events, view.sources = table.events, table.sources
+    return view
 
 
 # --- layout and rendering ----------------------------------------------------------------
@@ -540,27 +632,97 @@ def footer_text(redacted: bool) -> str:
             "NOT REDACTED: this page shows confidential sources and protected persons.")
 
 
+def _vis_js() -> str:
+    """vis-network as it ships inside the pyvis package, found without importing pyvis
+    (which would load its templating and graph libraries for nothing)."""
+    from importlib.util import find_spec
+
+    spec = find_spec("pyvis")
+    if spec is None or not spec.submodule_search_locations:
+        raise FileNotFoundError("the pyvis package, which carries vis-network, is not installed")
+    folder = Path(next(iter(spec.submodule_search_locations)))
+    return (folder / "lib" / "vis-9.1.2" / "vis-network.min.js").read_text(encoding="utf-8")
+
+
+#: node keys the page does not use (the Arabic name is in the tooltip and in ``names``)
+_NOT_ON_PAGE = ("name_ar",)
+#: what an edge written as an array carries outside its style
+_EDGE_DATA = frozenset({"from", "to", "label", "title", "events"})
+
+
+def page_data(view: View) -> dict[str, Any]:
+    """The graph as the page carries it, written compactly for large views:
+
+    - a node whose colour and shape are its kind's (as in the legend) leaves them out;
+    - an edge names its ends by position in the node list;
+    - an edge that lists its events, or that draws a ``relation`` between two nodes, is an
+      array ``[from, to, style, event...]``: ``style`` is a position in ``styles`` (its
+      vis-network options, and the relation), each ``event`` a position in ``events``. The
+      page writes its label and tooltip from ``events`` (``[type, earliest, latest,
+      confidence, [source...], date_text, notes]``, types and confidence levels as positions
+      in ``words``, trailing empty fields left out) and ``sources`` (one line each), or from
+      the names of its ends;
+    - any other edge is a vis-network edge object.
+    """
+    legend = _legend(view.nodes)
+    look = {item["kind"]: (item["color"], item["shape"]) for item in legend}
+    nodes = []
+    for node in view.nodes:
+        plain = (node.get("color"), node.get("shape")) == look.get(node.get("kind"))
+        nodes.append({k: v for k, v in node.items()
+                      if k not in _NOT_ON_PAGE and not (plain and k in ("color", "shape"))})
+    index = {n["id"]: i for i, n in enumerate(view.nodes)}
+    styles: dict[Any, int] = {}
+    shapes: list[dict[str, Any]] = []
+    edges: list[Any] = []
+    for e in view.edges:
+        ends = [index[e["from"]], index[e["to"]]]
+        if "events" in e or "relation" in e:
+            options = tuple((k, v) for k, v in e.items() if k not in _EDGE_DATA)
+            try:
+                number = styles.get(options)
+            except TypeError:  # an option that is a list
+                options = repr(options)
+                number = styles.get(options)
+            if number is None:
+                number = styles[options] = len(shapes)
+                shapes.append(dict(o for o in e.items() if o[0] not in _EDGE_DATA))
+            edges.append(ends + [number] + list(e.get("events", ())))
+        else:
+            edges.append(dict(e, **{"from": ends[0], "to": ends[1]}))
+    words: dict[str, int] = {}
+    events = []
+    for ev in view.events:
+        row = [words.setdefault(ev["type"], len(words)) if ev["type"] is not None else None,
+               ev["earliest"], ev["latest"],
+               words.setdefault(ev["confidence"], len(words)) if ev["confidence"] else None,
+               ev["sources"], ev["date_text"] or None, ev["notes"] or None]
+        while row[-1] is None:
+            row.pop()
+        events.append(row)
+    return {
+        "nodes": nodes,
+        "edges": edges,
+        "legend": legend,
+        "styles": shapes,
+        "events": events,
+        "sources": view.sources,
+        "words": list(words),
+    }
+
+
 def render_html(view: View) -> str:
     """The whole page as one self-contained string."""
     from custodygraph import __version__
 
     template = resources.files("custodygraph.visuals").joinpath("template.html").read_text(
         encoding="utf-8")
-    vis_js = resources.files("pyvis").joinpath("lib/vis-9.1.2/vis-network.min.js").read_text(
-        encoding="utf-8")
+    vis_js = _vis_js()
     big = len(view.nodes) > PHYSICS_LIMIT
     if big and any("x" not in n for n in view.nodes):
         precompute_layout(view)
-    # edges name their ends by position in the node list, which the page turns back into
-    # ids: a large view is a third smaller that way
-    index = {n["id"]: i for i, n in enumerate(view.nodes)}
-    edges = [dict(e, **{"from": index[e["from"]], "to": index[e["to"]]}) for e in view.edges]
-    data = {
-        "nodes": view.nodes,
-        "edges": edges,
-        "legend": _legend(view.nodes),
-        "physics": not big,
-    }
+    data = page_data(view)
+    data["physics"] = not big
     generated = datetime.now(timezone.utc).isoformat(timespec="seconds")
     footer = f"{footer_text(view.redacted)} {view.note}".strip()
     replacements = {
@@ -583,4 +745,5 @@ def write_html(view: View, path: str | Path) -> Path:
 
 
 __all__ = ["View", "person_view", "facility_view", "entity_view", "render_html",
-           "write_html", "precompute_layout", "PHYSICS_LIMIT", "DEFAULT_LIMIT"]
+           "write_html", "page_data", "edge_text", "events_label", "precompute_layout",
+           "PHYSICS_LIMIT", "DEFAULT_LIMIT"]
