@@ -534,7 +534,7 @@ def _rss() -> int:
 @pytest.mark.skipif(not Path("/proc/self/statm").exists(), reason="needs Linux's /proc")
 def test_iter_rows_streams_a_large_file_in_constant_memory(tmp_path):
     out = tmp_path / "big.csv"
-    rows = _generator().generate(31_000, out, seed=2)
+    rows = _generator().generate(32_000, out, seed=2)
     assert rows >= 200_000
     base = peak = _rss()
     count = 0
