@@ -234,17 +234,20 @@ RETURN h.uid AS uid, placed + led + others AS degree
 ORDER BY degree DESC, uid
 LIMIT $limit
 """
-# the events of these persons, each with where it happened, who was responsible and its
-# sources, in one row (one statement instead of one per relationship type: the rows are the
-# bulk of what a capped view reads)
+# the events of these persons, each with where it happened and who was responsible in the
+# same row (the rows are the bulk of what a capped view reads); their sources as pairs
+# (collecting them per event made the engine group every row: slower than a second read)
 PERSON_EVENTS = """
 UNWIND $uids AS u
 MATCH (p:Person {{uid: u}})-[:SUBJECT_OF]->(n:Event)
 OPTIONAL MATCH (n)-[:AT]->(place)
 OPTIONAL MATCH (n)-[:BY]->(org)
-OPTIONAL MATCH (n)-[:SOURCED_FROM]->(src)
-RETURN p.uid AS person, n.uid AS uid, {columns}, place.uid AS place, org.uid AS org,
-       collect(src.uid) AS sources
+RETURN p.uid AS person, n.uid AS uid, {columns}, place.uid AS place, org.uid AS org
+"""
+PERSON_EVENT_SOURCES = """
+UNWIND $uids AS u
+MATCH (:Person {uid: u})-[:SUBJECT_OF]->(n:Event)-[:SOURCED_FROM]->(src)
+RETURN n.uid AS event, src.uid AS source
 """
 PERSON_LINKS = """
 UNWIND $uids AS u
@@ -338,16 +341,16 @@ def read_view_capped(store: Store, limit: int) -> tuple[Graph, int]:
                               {"uids": persons}):
             event = row["uid"]
             edges.append((row.pop("person"), event, "SUBJECT_OF"))
-            place, org, cited = row.pop("place"), row.pop("org"), row.pop("sources")
+            place, org = row.pop("place"), row.pop("org")
             if place:
                 edges.append((event, place, "AT"))
             if org:
                 edges.append((event, org, "BY"))
-            for src in cited:
-                edges.append((event, src, "SOURCED_FROM"))
-            sources.update(cited)
             if event and event not in graph.nodes:
                 graph.add(["Event"], {k: v for k, v in row.items() if v is not None})
+        for row in store.read(PERSON_EVENT_SOURCES, {"uids": persons}):
+            edges.append((row["event"], row["source"], "SOURCED_FROM"))
+            sources.add(row["source"])
         _add_view_rows(graph, _view_nodes_by_uid(store, "Source", sources))
         edges += [(r["source"], r["target"], r["type"])
                   for r in store.read(PERSON_LINKS, {"uids": persons})]

@@ -473,9 +473,11 @@ def facility_view(store, facility: str, *, include_confidential: bool = False,
 _NOT_DRAWN = frozenset({"Event", "Source", "IngestRun"})
 
 
-def _by_date(event: dict[str, Any]) -> tuple[str, str]:
-    """Events in the order tooltips list them: by earliest date, then type."""
-    return (event.get("earliest") or "", event.get("type") or "")
+def _by_date(event: dict[str, Any]) -> tuple[str, str, str, str]:
+    """Events in the order tooltips list them: by earliest date, then type, latest date and
+    id (so that the order never depends on the order the store returned them in)."""
+    return (event.get("earliest") or "", event.get("type") or "", event.get("latest") or "",
+            str(event.get("uid") or ""))
 
 
 def entity_view(graph: Graph, title: str, query: str, *, limit: int | None = DEFAULT_LIMIT,
