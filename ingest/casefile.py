@@ -379,13 +379,12 @@ class CaseFileReader:
         key the name must resolve. Returns the Resolution, or None after a problem.
         """
         where = self.where(node)
-        at = f"{where.file}:{where.line}"
         if "gazetteer" not in node:
-            found = self.names.use(role, name, kind, at)
+            found = self.names.use(role, name, kind, where.file, where.line)
         else:
             pinned = node.get("gazetteer")
             if pinned is False:
-                found = self.names.unlisted(role, name, kind, at)
+                found = self.names.unlisted(role, name, kind, where.file, where.line)
             elif isinstance(pinned, str) and pinned.strip():
                 found = self.names.pinned(role, pinned.strip(), kind)
                 if found.problem:

@@ -1224,7 +1224,7 @@ class FlatContext:
             known_kind = self.kinds.get(key)
             role = column[:-5]  # "facility" or "organization"
             if self.names is not None:
-                found = self.names.use(role, name, kind, f"{row.file}:{row.line}")
+                found = self.names.use(role, name, kind, row.file, row.line)
                 if found.problem and known_kind is None:  # once per name, at its first row
                     p.bad(role, *found.problem)
             if known_kind is None:

@@ -641,21 +641,28 @@ class NameResolver:
             found = self._cache[key] = self._resolve(role, name, kind)
         return found
 
-    def use(self, role: str, name: str, kind: str | None, where: str) -> Resolution:
-        """``resolve``, also counting a name created as written, with its first use."""
+    def use(self, role: str, name: str, kind: str | None, file: str, line: int | None
+            ) -> Resolution:
+        """``resolve``, also counting a use of a name taken as written (with its first)."""
         found = self.resolve(role, name, kind)
         if found.uid is not None and found.entry is None:
-            new = self.new.get((role, name))
-            if new is None:
-                new = self.new[(role, name)] = NewName(role, name, kind or "", found.uid, where)
-            new.uses += 1
+            self._count_new(role, name, kind or "", found.uid, file, line)
         return found
 
-    def unlisted(self, role: str, name: str, kind: str, where: str) -> Resolution:
+    def _count_new(self, role: str, name: str, kind: str, uid: str, file: str,
+                   line: int | None) -> None:
+        new = self.new.get((role, name))
+        if new is None:
+            first = f"{file}:{line}" if line is not None else file
+            new = self.new[(role, name)] = NewName(role, name, kind, uid, first)
+        new.uses += 1
+
+    def unlisted(self, role: str, name: str, kind: str, file: str, line: int | None
+                 ) -> Resolution:
         """A name the input declares outside the gazetteer on purpose: created as written,
         and listed in ``new`` like any name created as written."""
         found = Resolution(_new_uid(role, kind, name))
-        self.new.setdefault((role, name), NewName(role, name, kind, found.uid, where)).uses += 1
+        self._count_new(role, name, kind, found.uid, file, line)
         return found
 
     def pinned(self, role: str, entry_id: str, kind: str | None) -> Resolution:
