@@ -221,6 +221,13 @@ class FalkorStore:
 
     def _install_schema(self) -> list[str]:
         done = []
+        for statement in falkor_dialect.drop_retired_statements():
+            try:
+                self.graph.query(statement)
+                done.append(statement)
+            except redis.exceptions.ResponseError as exc:
+                if not falkor_dialect.is_missing_index(str(exc)):
+                    raise StoreError(f"could not drop an index ({statement}): {exc}") from None
         for statement in falkor_dialect.index_statements() + falkor_dialect.fulltext_statements():
             try:
                 self.graph.query(statement)

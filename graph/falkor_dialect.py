@@ -20,6 +20,23 @@ def index_statements() -> list[str]:
     return out
 
 
+#: indexes that earlier versions created and that must go: FalkorDB 4.16 answers a range
+#: comparison on an indexed string property (``e.earliest <= $until``) with rows that fail
+#: it, so a store that still has one could count events outside a period
+RETIRED_INDEXES = (("Event", "earliest"),)
+
+
+def drop_retired_statements() -> list[str]:
+    return [f"DROP INDEX FOR (n:{schema.label(lab)}) ON (n.{prop})"
+            for lab, prop in RETIRED_INDEXES]
+
+
+def is_missing_index(message: str) -> bool:
+    """Whether a DROP INDEX error only says there is no such index."""
+    text = message.lower()
+    return "unable to drop index" in text or "not exist" in text or "no such index" in text
+
+
 def unique_constraints() -> list[tuple[str, str]]:
     """(label, property) pairs that get a unique constraint (a server command, not Cypher)."""
     return [

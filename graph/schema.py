@@ -152,8 +152,9 @@ class Event(Entity):
 
     STYLE = {"color": "#f39c12", "shape": "dot"}
     type = StringProperty(required=True, index=True)
-    #: ISO date bounds (YYYY-MM-DD); strings sort the same on both engines
-    earliest = StringProperty(index=True)
+    #: ISO date bounds (YYYY-MM-DD); strings sort the same on both engines. Not indexed:
+    #: FalkorDB 4.16's range index on a string answers ``<=`` with rows that fail it
+    earliest = StringProperty()
     latest = StringProperty()
     #: the date as the source gave it, and its EDTF reading
     date_text = StringProperty()

@@ -152,3 +152,21 @@ def test_password_is_required_and_never_printed(home):
     assert password not in (home / "server.log").read_text()
     # the password is not on the server's command line
     assert password.encode() not in Path(f"/proc/{server_pid(home)}/cmdline").read_bytes()
+
+
+def test_no_range_index_gives_wrong_period_counts(home):
+    """FalkorDB 4.16 answers ``<=`` on an indexed string with rows that fail it; the schema
+    declares no such index, and installing it drops one an earlier version created."""
+    from custodygraph.graph.falkor import FalkorStore
+
+    store = FalkorStore(home, graph="range-index")
+    try:
+        store.clear()
+        days = ["2016-01-01", "2016-06-30", "2017-01-01", "2023-08-01"]
+        store.write("UNWIND $d AS d CREATE (:Event {uid: d, earliest: d})", {"d": days})
+        query = "MATCH (e:Event) WHERE e.earliest <= $until RETURN count(e) AS n"
+        store.graph.query("CREATE INDEX FOR (n:Event) ON (n.earliest)")  # as older versions did
+        store.install_schema()
+        assert store.read(query, {"until": "2016-06-30"}) == [{"n": 2}]
+    finally:
+        store.close()
