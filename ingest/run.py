@@ -141,7 +141,7 @@ def prepare_flat_file(path: Path, *, encoding: str | None = None,
     locations: dict[str, rec.Location] = {}
     facilities: dict[str, rec.Facility] = {}
     organizations: dict[str, rec.Organization] = {}
-    sources: dict[str, rec.Source] = {}
+    sources: dict[str, tuple] = {}  # uid -> (file, line, title, kind, date, confidential)
     events = 0
     spill = _Spill()
     persons: list[tuple] = []
@@ -182,12 +182,18 @@ def prepare_flat_file(path: Path, *, encoding: str | None = None,
                 "organization", names.resolve("organization", r.organization,
                                               r.organization_type),
                 r.where, r.organization, r.organization_type)
+        where = r.where
         for ref in r.sources:
             uid = source_uid(ref.name)
-            if uid not in sources:
-                sources[uid] = rec.Source(uid, r.where, title=ref.name, kind=ref.type or "report",
-                                          date=ref.date, confidential=bool(ref.confidential))
-        where = r.where
+            if uid not in sources:  # kept as a tuple until the check is done (memory)
+                sources[uid] = (where.file, where.line, ref.name, ref.type or "report",
+                                ref.date, bool(ref.confidential))
+        if len(batch) >= EVENT_BATCH and (uids["person"] != batch[-1][3]
+                                          or len(batch) >= 2 * EVENT_BATCH):
+            # a batch ends between persons, so that a new person's events are written,
+            # and its derived edges computed, in one batch (unless it has that many rows)
+            spill.add(persons, batch)
+            persons, batch = [], []
         if uids["person"] not in seen:  # a person's details come from their first row
             seen.add(uids["person"])
             persons.append((
@@ -203,9 +209,6 @@ def prepare_flat_file(path: Path, *, encoding: str | None = None,
             r.date_text, r.date_edtf, r.date_qualifier, r.sequence, r.confidence, r.notes,
             r.record_id, uids["facility"], uids["location"], uids["organization"],
             [source_uid(ref.name) for ref in r.sources]))
-        if len(batch) >= EVENT_BATCH:
-            spill.add(persons, batch)
-            persons, batch = [], []
     if problems:
         spill.close()
         raise InvalidInput(problems)
@@ -223,7 +226,11 @@ def prepare_flat_file(path: Path, *, encoding: str | None = None,
     entities = [(rec.Location, list(locations.values())),
                 (rec.Organization, list(organizations.values())),
                 (rec.Facility, list(facilities.values())),
-                (rec.Source, list(sources.values()))]
+                (rec.Source, [rec.Source(uid, rec.Where(file, line), title=title, kind=kind,
+                                         date=date, confidential=confidential)
+                              for uid, (file, line, title, kind, date, confidential)
+                              in sources.items()])]
+    del sources
     return Prepared(entities, batches, events)
 
 
@@ -355,6 +362,7 @@ def ingest_file(store: Store, path: str | Path, *, dry_run: bool = False,
         start_run()
         if not dry_run:
             writer.write_entities(store, entity_plan, run_params["uid"], batch_size)
+    entity_plan = prepared.entities = None  # written: let the small tables go (memory)
     seen_persons: set[str] = set()
     done = 0
     for persons, events in prepared.batches():
@@ -370,6 +378,8 @@ def ingest_file(store: Store, path: str | Path, *, dry_run: bool = False,
                 writer.write_cases(store, batch_plan, run_params["uid"], batch_size)
         done += len(events)
         if progress:
+            if hasattr(store, "flush"):  # what progress reports is written, not queued
+                store.flush()
             progress(done, prepared.events)
     counts = {name: asdict(c) for name, c in totals.counts.items()}
     new_names = names.listed_new()

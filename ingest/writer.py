@@ -25,7 +25,7 @@ from typing import Any, Iterable, Iterator
 
 from custodygraph.errors import InvalidInput, Problem
 from custodygraph.graph import schema
-from custodygraph.graph.store import DEFAULT_BATCH, Store
+from custodygraph.graph.store import DEFAULT_BATCH, Store, chunks
 from custodygraph.ingest import records as rec
 from custodygraph.ingest.vocabulary import CONFIDENCE, CUSTODY_SIDE_TYPES, HELD_TYPES, MEMBER_TYPES
 
@@ -228,10 +228,12 @@ def plan(store: Store, groups: Iterable[tuple[type, list[rec.Entity]]],
     return result
 
 
-def _write_rows(store: Store, query: str, rows: list, batch: int, **params: Any) -> None:
-    """Run ``query`` once per ``batch`` rows, passed as ``$rows`` with ``params``."""
-    for start in range(0, len(rows), batch):
-        store.write(query, {"rows": rows[start:start + batch], **params})
+def _write_rows(store: Store, query: str, rows: Iterable[list], batch: int,
+                **params: Any) -> None:
+    """Run ``query`` once per ``batch`` rows, passed as ``$rows`` with ``params``; the rows
+    are made as they are sent, so that a table of 200,000 sources is never built whole."""
+    for chunk in chunks(rows, batch):
+        store.write(query, {"rows": chunk, **params})
 
 
 def _sets(names: Iterable[str], first: int = 1) -> str:
@@ -251,12 +253,15 @@ def _write_nodes(store: Store, items: list[rec.Entity], run: str, batch: int) ->
             sets += ", n.run = $run"
         extra = "".join(f" SET n:{name}" for name in labels[1:])
         query = UPSERT.format(label=labels[0], sets=sets, extra=extra)
-        rows = [[r.uid, *r.prop_values()] for r in group]
-        _write_rows(store, query, rows, batch, run=run)
+        _write_rows(store, query, ([r.uid, *r.prop_values()] for r in group), batch, run=run)
 
 
-def _create_nodes(store: Store, items: list[rec.Entity], batch: int) -> None:
-    """CREATE the nodes of new records (no run: persons and the small tables)."""
+def _create_nodes(store: Store, cls: type, items: list[rec.Entity], batch: int) -> None:
+    """CREATE the nodes of new records, then their outgoing links (not for events).
+
+    The links go in statements of their own: FalkorDB 4.16 applied a ``WITH ... WHERE``
+    written after the CREATE to the CREATE itself, and so lost the nodes without a link.
+    """
     by_labels: dict[tuple[str, ...], list[rec.Entity]] = defaultdict(list)
     for record in items:
         by_labels[tuple(_labels_of(record))].append(record)
@@ -264,7 +269,8 @@ def _create_nodes(store: Store, items: list[rec.Entity], batch: int) -> None:
         names = group[0].prop_names()
         props = ", ".join(f"{name}: r[{i}]" for i, name in enumerate(names, start=1))
         query = CREATE_NODES.format(labels=":".join(labels), props=props)
-        _write_rows(store, query, [[r.uid, *r.prop_values()] for r in group], batch)
+        _write_rows(store, query, ([r.uid, *r.prop_values()] for r in group), batch)
+    _create_links(store, cls, items, batch)
 
 
 def _link_rows(link: Link, items: list[rec.Entity]) -> list[list[str]]:
@@ -362,8 +368,8 @@ def _create_events(store: Store, events: list[rec.Event], run: str, batch: int,
 def _write_digests(store: Store, cls: type, items: list[rec.Entity], digests: dict[str, str],
                    batch: int) -> None:
     label = schema.label(KINDS[cls].base)
-    rows = [[r.uid, digests[r.uid]] for r in items]
-    _write_rows(store, SET_DIGEST.format(label=label), rows, batch)
+    _write_rows(store, SET_DIGEST.format(label=label),
+                ([r.uid, digests[r.uid]] for r in items), batch)
 
 
 def derive_edges(rows: Iterable[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
@@ -530,8 +536,7 @@ def write_cases(store: Store, the_plan: Plan, run: str, batch: int = DEFAULT_BAT
         raise InvalidInput(the_plan.problems)
     persons = the_plan.changed(rec.Person)
     new_persons = {p.uid for p in the_plan.created.get(rec.Person, [])}
-    _create_nodes(store, the_plan.created.get(rec.Person, []), batch)
-    _create_links(store, rec.Person, the_plan.created.get(rec.Person, []), batch)
+    _create_nodes(store, rec.Person, the_plan.created.get(rec.Person, []), batch)
     _write_nodes(store, the_plan.updated.get(rec.Person, []), run, batch)
     _write_links(store, rec.Person, the_plan.updated.get(rec.Person, []), batch)
     created = the_plan.created.get(rec.Event, [])

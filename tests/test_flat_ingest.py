@@ -92,7 +92,7 @@ def test_write_pass_replays_what_the_check_pass_built(tmp_path):
     prepared = prepare_flat_file(path, names=names)
     persons, events = [], []
     for batch_persons, batch_events in prepared.batches():
-        assert len(batch_events) <= 10_000
+        assert len(batch_events) <= 20_000
         persons += batch_persons
         events += batch_events
     assert prepared.events == len(events) == len(out) - 1
