@@ -38,6 +38,7 @@ from custodygraph.errors import InvalidInput, Problem
 from custodygraph.graph import schema
 from custodygraph.ingest import vocabulary as vocab
 from custodygraph.ingest.dates import OPEN_ENDS, DateError, DateReading, _qualifier, parse_date
+from custodygraph.ingest.keys import make_uid
 from custodygraph.ingest.records import Where
 
 #: the documented columns, in order (docs/flat-format.md)
@@ -1138,7 +1139,12 @@ def parse_row(row: Row, context: FlatContext | None = None
 
 
 #: the person columns that must agree on every row of one person
-PERSON_FIELDS = ("person", "person_name_ar", "gender", "birth_year", "hometown", "protected")
+def _shown(value) -> str:
+    return repr("|".join(value)) if isinstance(value, tuple) else repr(value)
+
+
+PERSON_FIELDS = ("person", "person_name_ar", "person_aliases", "gender", "birth_year",
+                 "hometown", "protected")
 _person_values = attrgetter(*PERSON_FIELDS)
 
 
@@ -1174,6 +1180,8 @@ class FlatContext:
         self.sources: dict[str, tuple[str, str | None, bool, int]] = {}
         self.kinds: dict[tuple[str, str], tuple[str, str, int]] = {}
         self.persons: dict[str, bytes] = {}
+        #: person uid -> (the person_id that first had it, its line)
+        self.person_uids: dict[str, tuple[str, int]] = {}
         self._ids = [array("q") for _ in range(self.BUCKETS)]
         self._id_lines = [array("q") for _ in range(self.BUCKETS)]
         self._id_row: Row | None = None
@@ -1233,11 +1241,19 @@ class FlatContext:
                 p.bad(column, f"{name!r} is a {kind!r} here but a {known_kind[0]!r} on "
                       f"{where(known_kind[2])}", "give a place or organisation one type")
         # persons keep their details
-        digest = [(hash(str(value)) & 0x7FFFFFFF) | 1 if value is not None else 0
-                  for value in _person_values(record)]
+        digest = [(hash(str(value)) & 0x7FFFFFFF) | 1 if value is not None and value != ()
+                  else 0 for value in _person_values(record)]
         known_person = self.persons.get(record.person_id)
         if known_person is None:
             self.persons[record.person_id] = _PACK.pack(*digest, row.line)
+            # two ids that differ only in case or punctuation would share one uid: one node
+            uid = make_uid("person", record.person_id)
+            other = self.person_uids.setdefault(uid, (record.person_id, row.line))
+            if other[0] != record.person_id:
+                p.bad("person_id", f"person id {record.person_id!r} and {other[0]!r} (first on "
+                      f"{where(other[1])}) would be one person: ids are compared without case "
+                      "and punctuation", "write one person's id the same way on every row, "
+                      "and give different persons ids that differ in letters or digits")
         else:
             *before, line = _PACK.unpack(known_person)
             merged = list(before)
@@ -1245,10 +1261,17 @@ class FlatContext:
                 if digest[index] == before[index]:
                     continue
                 if digest[index] and before[index] and digest[index] != before[index]:
-                    p.bad(attr, f"{attr!r} {getattr(record, attr)!r} differs from an earlier "
-                          f"row of person id {record.person_id!r} (first on {where(line)})",
-                          "give a person's details the same on every row, or only on the "
-                          "first")
+                    p.bad(attr, f"{attr!r} {_shown(getattr(record, attr))} differs from an "
+                          f"earlier row of person id {record.person_id!r} (first on "
+                          f"{where(line)})", "give a person's details the same on every row, "
+                          "or only on the first")
+                elif digest[index] and not before[index]:
+                    # the person is written from their first row: a detail that only a later
+                    # row gives would be lost, so it is refused instead
+                    p.bad(attr, f"{attr!r} of person id {record.person_id!r} is given here "
+                          f"but not on their first row ({where(line)})",
+                          "give a person's details on their first row; later rows may repeat "
+                          "them or leave them empty")
                 merged[index] = merged[index] or digest[index]
             if merged != before:
                 self.persons[record.person_id] = _PACK.pack(*merged, line)

@@ -118,3 +118,29 @@ def test_nul_characters_are_refused_before_anything_is_written(tmp_path):
     assert list(flat.iter_records(lines, found)) == []
     assert [(p.line, p.column) for p in found] == [(1, 126)]  # where the value starts
     assert "NUL" in found[0].message
+
+
+def test_person_details_a_later_row_adds_and_ids_that_would_merge_are_refused(run, store,
+                                                                               tmp_path):
+    path = tmp_path / "persons.csv"
+    path.write_text(
+        "record_id,person,person_id,person_name_ar,person_aliases,event,source,source_type,"
+        "confidence\n"
+        "r1,Ali A,AB-1,,,arrest,s1,report,high\n"
+        "r2,Ali B,ab 1,,,arrest,s1,report,high\n"
+        "r3,Ali A,AB-1,علي,,detention,s1,report,high\n"
+        "r4,Ali A,AB-1,,X|Y,detention,s1,report,high\n", encoding="utf-8")
+    result = run("ingest", path, ok=False)
+    assert result.output.splitlines() == [
+        f"Error: {path}:3:3: person id 'ab 1' and 'AB-1' (first on line 2) would be one person: "
+        "ids are compared without case and punctuation (write one person's id the same way on "
+        "every row, and give different persons ids that differ in letters or digits)",
+        f"{path}:4:4: 'person_name_ar' of person id 'AB-1' is given here but not on their "
+        "first row (line 2) (give a person's details on their first row; later rows may repeat "
+        "them or leave them empty)",
+        f"{path}:5:5: 'person_aliases' of person id 'AB-1' is given here but not on their "
+        "first row (line 2) (give a person's details on their first row; later rows may repeat "
+        "them or leave them empty)",
+        "3 problem(s) found; nothing was written.",
+    ]
+    assert store.read("MATCH (n) RETURN count(n) AS n") == [{"n": 0}]
