@@ -221,20 +221,18 @@ class FalkorStore:
 
     def _install_schema(self) -> list[str]:
         done = []
-        for statement in falkor_dialect.drop_retired_statements():
+        steps = [(statement, falkor_dialect.is_missing_index, "drop")
+                 for statement in falkor_dialect.drop_retired_statements()]
+        steps += [(statement, falkor_dialect.is_already_exists, "create")
+                  for statement in (falkor_dialect.index_statements()
+                                    + falkor_dialect.fulltext_statements())]
+        for statement, already_done, verb in steps:
             try:
                 self.graph.query(statement)
                 done.append(statement)
             except redis.exceptions.ResponseError as exc:
-                if not falkor_dialect.is_missing_index(str(exc)):
-                    raise StoreError(f"could not drop an index ({statement}): {exc}") from None
-        for statement in falkor_dialect.index_statements() + falkor_dialect.fulltext_statements():
-            try:
-                self.graph.query(statement)
-                done.append(statement)
-            except redis.exceptions.ResponseError as exc:
-                if not falkor_dialect.is_already_exists(str(exc)):
-                    raise StoreError(f"could not create an index ({statement}): {exc}") from None
+                if not already_done(str(exc)):
+                    raise StoreError(f"could not {verb} an index ({statement}): {exc}") from None
         for lab, prop in falkor_dialect.unique_constraints():
             try:
                 self.db.connection.execute_command(

@@ -1223,14 +1223,14 @@ class FlatContext:
         """Check the row's places, organisations, person and record_id against earlier rows."""
         where = _RowName(row)
         # facilities and organisations keep one type
-        for name, kind, column in ((record.facility, record.facility_type, "facility_type"),
-                                   (record.organization, record.organization_type,
-                                    "organization_type")):
+        for role, name, kind in (("facility", record.facility, record.facility_type),
+                                 ("organization", record.organization,
+                                  record.organization_type)):
             if not name:
                 continue
+            column = f"{role}_type"
             key = (column, name.casefold())
             known_kind = self.kinds.get(key)
-            role = column[:-5]  # "facility" or "organization"
             if self.names is not None:
                 found = self.names.use(role, name, kind, row.file, row.line)
                 if found.problem and known_kind is None:  # once per name, at its first row

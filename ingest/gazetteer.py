@@ -712,7 +712,7 @@ class NameResolver:
             "--allow-new to take it as written (docs/gazetteer.md)"), unknown=True)
 
     def record(self, role: str, resolution: Resolution, where, name: str,
-               kind: str | None, name_ar=None, aliases=(), **links):
+               kind: str | None, name_ar=None, aliases=()):
         """The Facility or Organization record of a resolved name.
 
         An entry's node carries the gazetteer's names (so that every input writes the same
@@ -726,9 +726,9 @@ class NameResolver:
         if entry is None:
             aliases = list(aliases)
             return cls(resolution.uid, where, name, name_ar, aliases,
-                       name_keys(name, name_ar, *aliases), kind=kind, **links)
+                       name_keys(name, name_ar, *aliases), kind=kind)
         return cls(resolution.uid, where, entry.name, entry.name_ar, list(entry.aliases),
-                   name_keys(*entry.names), kind=entry.type, gazetteer=entry.id, **links)
+                   name_keys(*entry.names), kind=entry.type, gazetteer=entry.id)
 
     def listed_new(self) -> list[dict]:
         """The names created as written, for the ingest summary."""

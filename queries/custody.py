@@ -31,38 +31,13 @@ from custodygraph.ingest.vocabulary import CONFIDENCE, CUSTODY_TYPES, HELD_TYPES
 from custodygraph.queries import redact
 from custodygraph.queries.persons import find_person
 
-# the events of every person of the SAME_AS cluster (queries.resolve): merged persons are one
-EVENTS = """
-UNWIND $uids AS u
-MATCH (p:Person {uid: u})-[:SUBJECT_OF]->(e:Event)
+# an event's place, organisation and sources, and the columns a chain reads of them
+_EVENT_DETAILS = """
 OPTIONAL MATCH (e)-[:AT]->(place)
 OPTIONAL MATCH (e)-[:BY]->(o:Organization)
 OPTIONAL MATCH (e)-[:SOURCED_FROM]->(s:Source)
-RETURN e.uid AS uid, e.type AS type, e.earliest AS earliest, e.latest AS latest,
-       e.date_text AS date_text, e.date_edtf AS date_edtf, e.sequence AS sequence,
-       e.confidence AS confidence, e.notes AS notes,
-       place.uid AS place_uid, place.name AS place_name, labels(place) AS place_labels,
-       place.kind AS place_kind,
-       o.uid AS org_uid, o.name AS org_name,
-       s.uid AS source_uid, s.title AS source_title, s.publisher AS source_publisher,
-       s.date AS source_date, s.kind AS source_kind, s.confidential AS source_confidential
 """
-
-# The whole chain of one person in one statement: the person (looked up by uid), the persons
-# one SAME_AS edge away, and one row per event, place, organisation and source (the event
-# columns are EVENTS's). A person with no event gives one row whose event columns are null.
-CHAIN = """
-MATCH (p:Person {uid: $uid})
-OPTIONAL MATCH (p)-[:FROM]->(l:Location)
-OPTIONAL MATCH (p)-[:SAME_AS]-(m:Person)
-WITH p, l, collect(DISTINCT m.uid) AS same_as
-OPTIONAL MATCH (p)-[:SUBJECT_OF]->(e:Event)
-OPTIONAL MATCH (e)-[:AT]->(place)
-OPTIONAL MATCH (e)-[:BY]->(o:Organization)
-OPTIONAL MATCH (e)-[:SOURCED_FROM]->(s:Source)
-RETURN p.uid AS person_uid, p.name AS person_name, p.name_ar AS person_name_ar,
-       p.aliases AS person_aliases, p.protected AS person_protected,
-       p.group_size AS person_group_size, l.name AS hometown, same_as,
+_EVENT_COLUMNS = """
        e.uid AS uid, e.type AS type, e.earliest AS earliest, e.latest AS latest,
        e.date_text AS date_text, e.date_edtf AS date_edtf, e.sequence AS sequence,
        e.confidence AS confidence, e.notes AS notes,
@@ -72,6 +47,23 @@ RETURN p.uid AS person_uid, p.name AS person_name, p.name_ar AS person_name_ar,
        s.uid AS source_uid, s.title AS source_title, s.publisher AS source_publisher,
        s.date AS source_date, s.kind AS source_kind, s.confidential AS source_confidential
 """
+
+# the events of every person of the SAME_AS cluster (queries.resolve): merged persons are one
+EVENTS = """
+UNWIND $uids AS u
+MATCH (p:Person {uid: u})-[:SUBJECT_OF]->(e:Event)""" + _EVENT_DETAILS + "RETURN" + _EVENT_COLUMNS
+
+# The whole chain of one person in one statement: the person (looked up by uid), the persons
+# one SAME_AS edge away, and one row per event, place, organisation and source (the event
+# columns are EVENTS's). A person with no event gives one row whose event columns are null.
+CHAIN = """
+MATCH (p:Person {uid: $uid})
+OPTIONAL MATCH (p)-[:FROM]->(l:Location)
+OPTIONAL MATCH (p)-[:SAME_AS]-(m:Person)
+WITH p, l, collect(DISTINCT m.uid) AS same_as
+OPTIONAL MATCH (p)-[:SUBJECT_OF]->(e:Event)""" + _EVENT_DETAILS + """RETURN p.uid AS person_uid, p.name AS person_name, p.name_ar AS person_name_ar,
+       p.aliases AS person_aliases, p.protected AS person_protected,
+       p.group_size AS person_group_size, l.name AS hometown, same_as,""" + _EVENT_COLUMNS
 
 STATUS_BODY = "body delivered"
 STATUS_DIED = "died in custody"
