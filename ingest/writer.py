@@ -107,35 +107,38 @@ RETURN p.uid AS person, e.uid AS event, e.type AS type, e.earliest AS earliest,
        f.uid AS facility, l.uid AS location, o.uid AS organization, s.uid AS source
 """
 DROP_DERIVED = (
-    "UNWIND $rows AS r MATCH (p:Person {uid: r.uid})-[h:HELD_AT|ARRESTED_BY|MEMBER_OF]->() "
+    "UNWIND $uids AS u MATCH (p:Person {uid: u})-[h:HELD_AT|ARRESTED_BY|MEMBER_OF]->() "
     "DELETE h"
 )
+# A derived row travels as a list: [person, target, earliest, latest, events, sources,
+# confidence, then the extra values of DERIVED_EXTRA] (``_write_derived``).
 # for persons created in this batch, who have no derived edges yet
 CREATE_DERIVED = """
 UNWIND $rows AS r
-MATCH (p:Person {{uid: r.person}}) MATCH (t:{target} {{uid: r.target}})
-CREATE (p)-[:{type} {{derived: true, earliest: r.earliest, latest: r.latest, events: r.events,
-                     sources: r.sources, confidence: r.confidence{create}}}]->(t)
+MATCH (p:Person {{uid: r[0]}}) MATCH (t:{target} {{uid: r[1]}})
+CREATE (p)-[:{type} {{derived: true, earliest: r[2], latest: r[3], events: r[4],
+                     sources: r[5], confidence: r[6]{create}}}]->(t)
 """
 WRITE_DERIVED = """
 UNWIND $rows AS r
-MATCH (p:Person {{uid: r.person}}) MATCH (t:{target} {{uid: r.target}})
+MATCH (p:Person {{uid: r[0]}}) MATCH (t:{target} {{uid: r[1]}})
 MERGE (p)-[h:{type}]->(t)
-SET h.derived = true, h.earliest = r.earliest, h.latest = r.latest, h.events = r.events,
-    h.sources = r.sources, h.confidence = r.confidence{set}
+SET h.derived = true, h.earliest = r[2], h.latest = r[3], h.events = r[4],
+    h.sources = r[5], h.confidence = r[6]{set}
 """
+DERIVED_COLUMNS = ("person", "target", "earliest", "latest", "events", "sources", "confidence")
 #: what HELD_AT carries besides: the person's stays at the facility, for co-detention
-#: (queries.codetention.encode_stays)
-DERIVED_EXTRA = {"HELD_AT": (", stays: r.stays, stays_from: r.stays_from",
-                             ", h.stays = r.stays, h.stays_from = r.stays_from")}
+#: (queries.codetention.encode_stays), as (row keys, CREATE text, SET text)
+DERIVED_EXTRA = {"HELD_AT": (("stays", "stays_from"), ", stays: r[7], stays_from: r[8]",
+                             ", h.stays = r[7], h.stays_from = r[8]")}
 #: derive_edges' key for what is derived onto the Person itself: ``custody_at``, the
 #: facilities where the person's custody events (CUSTODY_SIDE_TYPES) took place, and
 #: ``custody_by``, the organisations that carried them out (queries.recurrence counts these)
 CUSTODY = "custody"
 WRITE_CUSTODY = """
 UNWIND $rows AS r
-MATCH (p:Person {uid: r.person})
-SET p.custody_at = r.at, p.custody_by = r.by
+MATCH (p:Person {uid: r[0]})
+SET p.custody_at = r[1], p.custody_by = r[2]
 """
 # the persons the events are linked to now
 EVENT_PERSONS = """
@@ -380,53 +383,62 @@ def derive_edges(rows: Iterable[dict[str, Any]]) -> dict[str, list[dict[str, Any
     HELD_AT edge also carries the person's stays at the facility (``_with_stays``), so the
     rows must hold every event of each person they name.
     """
-    groups: dict[tuple[str, str, str], dict[str, Any]] = {}
+    # (type, person, target) -> [events, sources, earliest, latest, open end, confidences]
+    groups: dict[tuple[str, str, str], list] = {}
     events: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
     custody: dict[str, tuple[set[str], set[str]]] = {}
 
-    def add(rtype: str, row: dict[str, Any], target: str | None) -> None:
+    def add(rtype: str, row: dict[str, Any], person: str, target: str | None) -> None:
         if not target:
             return
-        key = (rtype, row["person"], target)
-        edge = groups.setdefault(key, {"person": row["person"], "target": target,
-                                       "events": set(), "sources": set(), "earliest": [],
-                                       "latest": [], "confidence": set()})
-        edge["events"].add(row["event"])
-        if row.get("source"):
-            edge["sources"].add(row["source"])
-        if row.get("earliest"):
-            edge["earliest"].append(row["earliest"])
-        edge["latest"].append(row.get("latest"))
-        if row.get("confidence"):
-            edge["confidence"].add(row["confidence"])
+        key = (rtype, person, target)
+        edge = groups.get(key)
+        if edge is None:
+            edge = groups[key] = [set(), set(), None, None, False, set()]
+        edge[0].add(row["event"])
+        source, earliest, latest, confidence = (row.get("source"), row.get("earliest"),
+                                                row.get("latest"), row.get("confidence"))
+        if source:
+            edge[1].add(source)
+        if earliest and (edge[2] is None or earliest < edge[2]):
+            edge[2] = earliest
+        if latest is None:
+            edge[4] = True  # an open end in any event leaves the edge open
+        elif edge[3] is None or latest > edge[3]:
+            edge[3] = latest
+        if confidence:
+            edge[5].add(confidence)
 
     for row in rows:
-        events[row["person"]].setdefault(row["event"], row)
-        at, by = custody.setdefault(row["person"], (set(), set()))
-        if row["type"] in CUSTODY_SIDE_TYPES:
-            if row.get("facility"):
-                at.add(row["facility"])
-            if row.get("organization"):
-                by.add(row["organization"])
-        if row["type"] in HELD_TYPES:
-            add("HELD_AT", row, row.get("facility"))
-        if row["type"] in ARREST_TYPES:
-            add("ARRESTED_BY", row, row.get("organization"))
-        if row["type"] in MEMBER_TYPES:
-            add("MEMBER_OF", row, row.get("organization"))
+        person, kind = row["person"], row["type"]
+        events[person].setdefault(row["event"], row)
+        at_by = custody.get(person)
+        if at_by is None:
+            at_by = custody[person] = (set(), set())
+        facility, organization = row.get("facility"), row.get("organization")
+        if kind in CUSTODY_SIDE_TYPES:
+            if facility:
+                at_by[0].add(facility)
+            if organization:
+                at_by[1].add(organization)
+        if kind in HELD_TYPES:
+            add("HELD_AT", row, person, facility)
+        if kind in ARREST_TYPES:
+            add("ARRESTED_BY", row, person, organization)
+        if kind in MEMBER_TYPES:
+            add("MEMBER_OF", row, person, organization)
 
     out: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for (rtype, _, _), edge in sorted(groups.items()):
-        latest = edge["latest"]
+    for (rtype, person, target), (uids, sources, earliest, latest, open_end, confidences) \
+            in sorted(groups.items()):
         out[rtype].append({
-            "person": edge["person"],
-            "target": edge["target"],
-            "events": sorted(edge["events"]),
-            "sources": sorted(edge["sources"]),
-            "earliest": min(edge["earliest"]) if edge["earliest"] else None,
-            # an open end in any event leaves the edge open
-            "latest": None if (not latest or None in latest) else max(latest),
-            "confidence": next((c for c in CONFIDENCE if c in edge["confidence"]), None),
+            "person": person,
+            "target": target,
+            "events": sorted(uids),
+            "sources": sorted(sources),
+            "earliest": earliest,
+            "latest": None if open_end else latest,
+            "confidence": next((c for c in CONFIDENCE if c in confidences), None),
         })
     _with_stays(out.get("HELD_AT", []), events)
     out[CUSTODY] = [{"person": person, "at": sorted(at), "by": sorted(by)}
@@ -464,11 +476,14 @@ def _with_stays(held: list[dict[str, Any]], rows: dict[str, dict[str, dict[str, 
 def _write_derived(store: Store, edges: dict[str, list[dict[str, Any]]], batch: int,
                    template: str) -> None:
     for rtype in DERIVED_TYPES:
-        create, set_ = DERIVED_EXTRA.get(rtype, ("", ""))
+        extra, create, set_ = DERIVED_EXTRA.get(rtype, ((), "", ""))
         query = template.format(target=schema.label(DERIVED_TARGET[rtype]),
                                 type=schema.rel(rtype), create=create, set=set_)
-        store.write_batches(query, edges.get(rtype, []), batch)
-    store.write_batches(WRITE_CUSTODY, edges.get(CUSTODY, []), batch)
+        columns = DERIVED_COLUMNS + extra
+        _write_rows(store, query, ([edge[c] for c in columns] for edge in edges.get(rtype, [])),
+                    batch)
+    _write_rows(store, WRITE_CUSTODY,
+                ([row["person"], row["at"], row["by"]] for row in edges.get(CUSTODY, [])), batch)
 
 
 def rebuild_derived(store: Store, person_uids: list[str], batch: int = DEFAULT_BATCH,
@@ -481,7 +496,7 @@ def rebuild_derived(store: Store, person_uids: list[str], batch: int = DEFAULT_B
         edges = derive_edges(rows)
         listed = {r["person"] for r in edges[CUSTODY]}
         edges[CUSTODY] += [{"person": u, "at": [], "by": []} for u in uids if u not in listed]
-        store.write_batches(DROP_DERIVED, [{"uid": u} for u in uids], batch)
+        store.write(DROP_DERIVED, {"uids": uids})
         _write_derived(store, edges, batch, WRITE_DERIVED)
 
 

@@ -28,11 +28,12 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, Iterable
 
 from custodygraph.graph.store import Store
 from custodygraph.ingest.vocabulary import HELD_TYPES
-from custodygraph.queries.custody import Step, outline, outlines
+from custodygraph.queries.custody import (Step, custody_part, order_events, outlines,
+                                          step_groups)
 from custodygraph.queries.filters import case_entry, case_list
 from custodygraph.queries.persons import find_person
 
@@ -103,12 +104,16 @@ class Codetention:
 
 def stays(steps: list[Step]) -> list[Stay]:
     """The stays at facilities among a chain's steps (see the module's notes)."""
+    return _stays((step.place, step.events) for step in steps)
+
+
+def _stays(steps: Iterable[tuple[dict[str, Any] | None, list[dict[str, Any]]]]) -> list[Stay]:
+    """``stays`` of steps given as (place, events)."""
     out = []
-    for step in steps:
-        place = step.place
+    for place, events in steps:
         if not place or place.get("kind") in (None, "location"):
             continue
-        held = [e for e in step.events if e["type"] in HELD_TYPES]
+        held = [e for e in events if e["type"] in HELD_TYPES]
         if not held:
             continue
         highs = [e["latest"] for e in held]
@@ -182,8 +187,10 @@ def _reach_from(stay: Stay) -> str | None:
 # "" when one is open there or none is dated ("" sorts before every date).
 def person_stays(person: str, events: list[dict[str, Any]]) -> list[Stay]:
     """The stays of a person's chain from all their events (as ``custody.outline`` takes
-    them): what ingest stores on the person's HELD_AT edges."""
-    return stays(outline(person, events).steps)
+    them): what ingest stores on the person's HELD_AT edges. The steps are those of
+    ``outline``, without building what the stays do not use."""
+    ordered, _ = order_events(events)
+    return _stays((group[0]["place"], group) for group in step_groups(custody_part(ordered)))
 
 
 def encode_stays(here: list[Stay], events: list[str]) -> tuple[list[str], str] | None:

@@ -293,8 +293,8 @@ def _step(group: list[dict[str, Any]]) -> Step:
     )
 
 
-def _steps(events: list[dict[str, Any]]) -> list[Step]:
-    """Consecutive events at the same place become one step."""
+def step_groups(events: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """The events of each step: consecutive events at the same place are one step."""
     groups: list[list[dict[str, Any]]] = []
     for event in events:
         previous = groups[-1][-1]["place"] if groups else None
@@ -302,7 +302,17 @@ def _steps(events: list[dict[str, Any]]) -> list[Step]:
             groups[-1].append(event)
         else:
             groups.append([event])
-    return [_step(group) for group in groups]
+    return groups
+
+
+def _steps(events: list[dict[str, Any]]) -> list[Step]:
+    return [_step(group) for group in step_groups(events)]
+
+
+def custody_part(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The ordered events from the first custody event on: the part of the chain in steps."""
+    start = next((i for i, e in enumerate(events) if e["type"] in CUSTODY_TYPES), len(events))
+    return events[start:]
 
 
 def _status(events: list[dict[str, Any]]) -> str:
@@ -505,5 +515,4 @@ def outline(person: str, events: list[dict[str, Any]]) -> Outline:
     ``earliest``, ``latest``, ``sequence``, ``confidence`` and ``place`` (None, or ``uid``,
     ``name`` and ``kind``, which is ``"location"`` for a location)."""
     ordered, _ = order_events(events)
-    start = next((i for i, e in enumerate(ordered) if e["type"] in CUSTODY_TYPES), len(ordered))
-    return Outline(person, ordered, _steps(ordered[start:]), final_status(ordered)[0])
+    return Outline(person, ordered, _steps(custody_part(ordered)), final_status(ordered)[0])
