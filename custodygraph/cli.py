@@ -110,10 +110,32 @@ def emit(fmt: str, data, headers: list[str], rows: list[list], before: list[str]
             click.echo(("- " if fmt == "md" else "") + line)
 
 
+class LazyChoice(click.Choice):
+    """A ``click.Choice`` that looks its choices up when first asked (help, parsing,
+    completion), so a command that never sees the option does not import their module."""
+
+    def __init__(self, load, case_sensitive: bool = True) -> None:
+        super().__init__((), case_sensitive)
+        del self.choices  # so the property below answers, on first use
+        self._load = load
+
+    @functools.cached_property
+    def choices(self) -> tuple:
+        return tuple(self._load())
+
+    def to_info_dict(self) -> dict:
+        return {**super().to_info_dict(), "param_type": "Choice"}
+
+
+def _outcomes() -> list[str]:
+    from custodygraph.queries.filters import OUTCOMES
+
+    return list(OUTCOMES)
+
+
 def filter_options(func):
     """The filters shared by the queries over many cases; passed on as ``filters``."""
     from custodygraph.ingest.vocabulary import CONFIDENCE
-    from custodygraph.queries.filters import OUTCOMES
 
     options = [
         click.option("--since", metavar="DATE",
@@ -129,7 +151,7 @@ def filter_options(func):
                           "security_branch, military_unit, ...)."),
         click.option("--event-type", "event_types", multiple=True, metavar="TYPE",
                      help="Only events of this type; repeat for several."),
-        click.option("--outcome", type=click.Choice(list(OUTCOMES)),
+        click.option("--outcome", type=LazyChoice(_outcomes),
                      help="Only persons with this final status (died includes bodies "
                           "delivered)."),
         click.option("--min-confidence", type=click.Choice(list(CONFIDENCE)),

@@ -1,4 +1,5 @@
-"""The graph store: one interface (graph.store), two engines, and the schema (graph.schema)."""
+"""The graph store: one interface (graph.store), two engines, and the schema (graph.schema,
+declared in plain Python; graph.ogm builds its neomodel classes for the Neo4j backend)."""
 
 from __future__ import annotations
 

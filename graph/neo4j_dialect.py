@@ -1,7 +1,8 @@
 """Schema DDL and full-text search as Neo4j 5 spells them. Nothing outside graph/ knows them.
 
-Constraints and plain indexes are installed by neomodel from the declarations in graph.schema;
-this module adds what neomodel does not declare for us: the full-text index over names.
+Constraints and plain indexes are installed by neomodel from the classes graph.ogm builds out
+of the declarations in graph.schema; this module adds what neomodel does not declare for us:
+the full-text index over names.
 """
 
 from __future__ import annotations
@@ -28,8 +29,10 @@ def install_labels() -> list[str]:
 
     from neomodel import db
 
+    from custodygraph.graph import ogm
+
     log = io.StringIO()
-    for cls in schema.NODE_CLASSES:
+    for cls in ogm.NODE_CLASSES:
         db.install_labels(cls, quiet=False, stdout=log)
     return [line.strip() for line in log.getvalue().splitlines() if line.strip()]
 
@@ -108,3 +111,8 @@ def shortest_path_statement(label_a: str, label_b: str, rel_types: list[str],
         f"MATCH (b:{schema.label(label_b)} {{uid: $b}}) "
         f"MATCH found = shortestPath((a)-[:{types}*1..{max_hops}]-(b)) " + PATH_RETURN
     )
+
+
+def joined(expression: str) -> str:
+    """A list of strings as Neo4j returns it well: the list itself (see falkor_dialect)."""
+    return expression

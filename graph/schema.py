@@ -1,4 +1,9 @@
-"""The graph schema, declared once as neomodel node classes.
+"""The graph schema, declared once, as node classes in neomodel's spelling.
+
+The declarations are plain Python (graph.declare): the arguments are neomodel's, but
+declaring them imports neither neomodel nor the neo4j driver, which the embedded engine does
+not need. graph.ogm builds the real neomodel classes from them, for the Neo4j backend and for
+anyone who wants neomodel's OGM (``Person.ogm()``).
 
 Everything else is derived from these declarations: the constraints and indexes of both
 engines (graph.falkor_dialect, graph.neo4j_dialect), the labels and relationship types that
@@ -16,19 +21,19 @@ the events and sources they come from.
 
 from __future__ import annotations
 
-from neomodel import (
+from custodygraph.graph.declare import (
     ArrayProperty,
     BooleanProperty,
     FloatProperty,
     IntegerProperty,
+    Node,
+    Relationship,
     RelationshipTo,
     StringProperty,
-    StructuredNode,
-    StructuredRel,
 )
 
 
-class Entity(StructuredNode):
+class Entity(Node):
     """Shared by every node: the application key ``uid``, never the engine's internal id."""
 
     __abstract_node__ = True
@@ -172,7 +177,7 @@ class Event(Entity):
     sourced_from = RelationshipTo("Source", "SOURCED_FROM")
 
 
-class MatchReview(StructuredRel):
+class MatchReview(Relationship):
     """A reviewer's decision on a candidate pair of persons (queries.resolve), kept for audit.
 
     One edge per decision, from the person with the smaller uid to the other. An undo does
@@ -196,7 +201,7 @@ class MatchReview(StructuredRel):
     undo_note = StringProperty()
 
 
-class SameAs(StructuredRel):
+class SameAs(Relationship):
     """Two person records are one person, because a reviewer said so (never by name alone).
 
     A reversible merge: both Person nodes and their events stay as they are; queries treat
@@ -249,7 +254,7 @@ class IngestRun(Entity):
 
 # --- what the rest of the code derives from the declarations ---------------------------------
 #: every concrete node class, in declaration order
-NODE_CLASSES: tuple[type[StructuredNode], ...] = (
+NODE_CLASSES: tuple[type[Node], ...] = (
     Location, Organization, Facility, Prison, MilitaryPolice, MilitaryHospital, Court,
     Checkpoint, UnitHeadquarters, OtherFacility, SecurityBranch, IntelligenceAgency,
     MilitaryUnit, ArmedGroup, Ministry, Police, Source, Event, Person, IngestRun,
@@ -258,10 +263,14 @@ NODE_CLASSES: tuple[type[StructuredNode], ...] = (
 LABELS: frozenset[str] = frozenset(cls.__label__ for cls in NODE_CLASSES)
 
 REL_TYPES: frozenset[str] = frozenset(
-    rel.definition["relation_type"]
-    for cls in NODE_CLASSES
-    for rel in cls.defined_properties(aliases=False, properties=False, rels=True).values()
+    rel.relation_type for cls in NODE_CLASSES for rel in cls.relationships().values()
 )
+
+#: the classes declaring the properties of relationships, in order of first use
+REL_MODELS: tuple[type[Relationship], ...] = tuple(dict.fromkeys(
+    rel.model for cls in NODE_CLASSES for rel in cls.relationships().values()
+    if rel.model is not None
+))
 
 #: the facility kinds of the record format, and the label each one adds to Facility
 FACILITY_KINDS: dict[str, str] = {
@@ -286,7 +295,7 @@ ORGANIZATION_KINDS: dict[str, str] = {
 }
 
 #: node classes by label, for styles and validation
-CLASS_BY_LABEL: dict[str, type[StructuredNode]] = {cls.__label__: cls for cls in NODE_CLASSES}
+CLASS_BY_LABEL: dict[str, type[Node]] = {cls.__label__: cls for cls in NODE_CLASSES}
 
 
 def label(name: str) -> str:
@@ -321,13 +330,27 @@ def style(labels: list[str] | tuple[str, ...]) -> dict[str, str]:
     return dict(best.STYLE) if best is not None else {"color": "#999999", "shape": "dot"}
 
 
-def unique_keys(cls: type[StructuredNode]) -> list[str]:
-    """Properties of ``cls`` declared unique."""
-    props = cls.defined_properties(aliases=False, rels=False)
-    return [name for name, prop in props.items() if prop.unique_index]
+def _properties(cls: type) -> dict:
+    """The properties of a declared class, or of a neomodel class (such as one of graph.ogm)."""
+    if issubclass(cls, Node):
+        return cls.properties()
+    return cls.defined_properties(aliases=False, rels=False)
 
 
-def indexed_keys(cls: type[StructuredNode]) -> list[str]:
-    """Properties of ``cls`` declared with a plain (non-unique) index."""
-    props = cls.defined_properties(aliases=False, rels=False)
-    return [name for name, prop in props.items() if prop.index and not prop.unique_index]
+def unique_keys(cls: type) -> list[str]:
+    """Properties of ``cls`` declared unique.
+
+    >>> unique_keys(Person)
+    ['uid']
+    """
+    return [name for name, prop in _properties(cls).items() if prop.unique_index]
+
+
+def indexed_keys(cls: type) -> list[str]:
+    """Properties of ``cls`` declared with a plain (non-unique) index.
+
+    >>> indexed_keys(Person)
+    ['name', 'name_keys']
+    """
+    return [name for name, prop in _properties(cls).items()
+            if prop.index and not prop.unique_index]
