@@ -134,3 +134,17 @@ PATH_RETURN = (
     "protected: n.protected}] AS nodes, "
     "[r IN relationships(found) | [type(r), startNode(r).uid, endNode(r).uid]] AS rels"
 )
+
+
+#: what ``joined`` puts between the strings of a list
+JOIN_SEPARATOR = "\n"
+
+
+def joined(expression: str) -> str:
+    """A list of strings returned as one string, the strings separated by JOIN_SEPARATOR.
+
+    The client decodes every element of a returned list on its own; for lists of a hundred
+    thousand uids that decoding cost more than the query. The caller also returns the
+    list's size and splits the text only when the pieces come out that many (queries.lists).
+    """
+    return f"string.join({expression}, '\\n')"

@@ -28,6 +28,7 @@ from custodygraph.errors import InvalidFilter
 from custodygraph.graph.store import Store
 from custodygraph.ingest.vocabulary import CONFIDENCE, EVENT_SYNONYMS, EVENT_TYPES, choose
 from custodygraph.queries import redact
+from custodygraph.queries.lists import strings
 
 #: how many PART_OF steps a hometown may lie below its region
 REGION_DEPTH = 6
@@ -237,9 +238,11 @@ RETURN p.uid AS uid, p.name AS name, p.protected AS protected, p.group_size AS g
 """
 # every person's uid and name as two lists (a row per person costs the client far more);
 # the lists stay aligned since neither value is ever null
+# ``{uids}`` and ``{names}`` are the dialect's ``joined``: one string each on FalkorDB
 EVERY_NAME = """
 MATCH (p:Person) WHERE p.uid IS NOT NULL
-RETURN collect(p.uid) AS uids, collect(coalesce(p.name, '')) AS names
+WITH collect(p.uid) AS uids, collect(coalesce(p.name, '')) AS names
+RETURN {uids} AS uids, {names} AS names, size(uids) AS size
 """
 # the persons whose entry says more than uid and name
 MARKED = """
@@ -257,17 +260,23 @@ def case_list(store: Store, uids, include_confidential: bool = False) -> dict[st
     A case that stands for a group of persons also carries its ``group_size``.
     """
     out = {}
-    wanted = set(uids)
+    wanted = uids if isinstance(uids, (set, frozenset)) else set(uids)
     if len(wanted) > SCAN_ABOVE:
-        every = store.read(EVERY_NAME)[0]
+        every = store.read(EVERY_NAME.format(uids=store.dialect.joined("uids"),
+                                             names=store.dialect.joined("names")))[0]
+        uids, names = strings(every["uids"], every["size"]), strings(every["names"],
+                                                                    every["size"])
+        if uids is None or names is None:  # a name (or uid) holding the separator
+            every = store.read(EVERY_NAME.format(uids="uids", names="names"))[0]
+            uids, names = every["uids"], every["names"]
         marked = {row["uid"]: row for row in store.read(MARKED)}
-        for uid, name in zip(every["uids"], every["names"]):
+        for uid, name in zip(uids, names):
             if uid in wanted:
                 mark = marked.get(uid)
-                out[uid] = case_entry({"uid": uid, "name": name,
-                                       "protected": mark and mark["protected"],
-                                       "group_size": mark and mark["group_size"]},
-                                      include_confidential)
+                # most persons are neither protected nor a group: their entry is plain
+                out[uid] = {"uid": uid, "name": name} if mark is None else case_entry(
+                    {"uid": uid, "name": name, "protected": mark["protected"],
+                     "group_size": mark["group_size"]}, include_confidential)
         return out
     rows = store.read(PERSONS, {"uids": sorted(wanted)})
     for row in rows:

@@ -19,6 +19,7 @@ from custodygraph.graph.store import Store
 from custodygraph.ingest.vocabulary import CUSTODY_SIDE_TYPES
 from custodygraph.queries.filters import (EVENT_FILTER, Filters, case_list, check, event_params,
                                           person_scope)
+from custodygraph.queries.lists import strings
 
 # Each entry comes with the list of its persons' uids, and its count is the length of that
 # list, so no number can stray from its cases. No count() is asked of the engine (FalkorDB
@@ -37,15 +38,22 @@ RETURN n.uid AS uid, collect(DISTINCT p.uid) AS persons
 # (ingest.writer.derive_edges): ``custody_at`` and ``custody_by`` list the facilities and
 # organisations of the person's custody events, so no event is read. Persons with events
 # but without these lists were written before ingest derived them: then the events are read.
+# The lists of persons are long (every case of a prison): ``{persons}`` is the dialect's
+# ``joined(members)``, one string on FalkorDB, read back by queries.lists.strings. The
+# persons come in uid order, which makes sorting them again cheap (nothing relies on it).
 DERIVED_AT = """
 MATCH (p:Person) WHERE p.custody_at IS NOT NULL
+WITH p ORDER BY p.uid
 UNWIND p.custody_at AS n
-RETURN n AS uid, collect(p.uid) AS persons
+WITH n, collect(p.uid) AS members
+RETURN n AS uid, {persons} AS persons, size(members) AS size
 """
 DERIVED_BY = """
 MATCH (p:Person) WHERE p.custody_by IS NOT NULL
+WITH p ORDER BY p.uid
 UNWIND p.custody_by AS n
-RETURN n AS uid, collect(p.uid) AS persons
+WITH n, collect(p.uid) AS members
+RETURN n AS uid, {persons} AS persons, size(members) AS size
 """
 NOT_DERIVED = """
 MATCH (p:Person) WHERE p.custody_at IS NULL AND (p)-[:SUBJECT_OF]->(:Event)
@@ -97,11 +105,12 @@ def recurring(store: Store, *, minimum: int = 1, filters: Filters | None = None,
             ("place", DERIVED_AT if derived else AT_FACILITY, FACILITIES),
             ("responsible", DERIVED_BY if derived else BY_ORGANIZATION, ORGANIZATIONS)):
         kept_lists: dict[str, list[str]] = {}
-        for row in store.read(query, {} if derived else params):
-            kept = (row["persons"] if scope is None
-                    else [p for p in row["persons"] if p in scope])
+        for uid, members in (_derived_lists(store, query) if derived
+                             else ((row["uid"], row["persons"])
+                                   for row in store.read(query, params))):
+            kept = members if scope is None else [p for p in members if p in scope]
             if kept:
-                kept_lists[row["uid"]] = kept
+                kept_lists[uid] = kept
         for row in store.read(entries, {"uids": sorted(kept_lists)}):
             if derived and filters.kind is not None and row["kind"] != filters.kind:
                 continue  # the kind filter of the event queries, on the derived lists
@@ -119,7 +128,10 @@ def recurring(store: Store, *, minimum: int = 1, filters: Filters | None = None,
     if reps:
         persons = {uid: list({reps.get(p, p) for p in members})
                    for uid, members in persons.items()}
-    names = case_list(store, set().union(*persons.values()), include_confidential)
+    everyone: set[str] = set()
+    for members in persons.values():
+        everyone.update(members)
+    names = case_list(store, everyone, include_confidential)
     ranked = []
     for uid, entry in found.items():
         entry.persons = [names[p] for p in sorted(persons[uid])]
@@ -128,6 +140,16 @@ def recurring(store: Store, *, minimum: int = 1, filters: Filters | None = None,
             ranked.append(entry)
     ranked.sort(key=lambda r: (-r.cases, r.name))
     return ranked
+
+
+def _derived_lists(store: Store, query: str) -> list[tuple[str, list[str]]]:
+    """(entry uid, persons) from DERIVED_AT or DERIVED_BY: joined lists where every one
+    splits back whole, else the plain lists."""
+    rows = store.read(query.format(persons=store.dialect.joined("members")))
+    found = [(row["uid"], strings(row["persons"], row["size"])) for row in rows]
+    if all(members is not None for _, members in found):
+        return found
+    return [(row["uid"], row["persons"]) for row in store.read(query.format(persons="members"))]
 
 
 def _by_events_only(filters: Filters) -> bool:
