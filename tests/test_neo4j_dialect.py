@@ -31,6 +31,19 @@ REASON = lint_available()
 pytestmark = [pytest.mark.node, pytest.mark.skipif(REASON is not None, reason=REASON or "")]
 
 
+class NeoSpelling:
+    """The embedded store's dialect, but with the expressions a query embeds spelt as Neo4j
+    spells them (``joined``): FalkorDB runs those too, and the statements recorded are
+    then the ones Neo4j would get."""
+
+    def __init__(self, inner):
+        self.inner = inner
+        self.joined = neo4j_dialect.joined
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+
 class Recording:
     """A store that records each statement before the real store runs it."""
 
@@ -38,7 +51,7 @@ class Recording:
         self.inner = inner
         self.statements: list[str] = []
         self.backend = inner.backend
-        self.dialect = inner.dialect
+        self.dialect = NeoSpelling(inner.dialect)
 
     def read(self, query, params=None):
         self.statements.append(query)
