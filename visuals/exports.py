@@ -272,11 +272,12 @@ def write_cypher(graph: Graph, target: str | Path | IO[str], meta: dict[str, Any
 # --- neo4j-admin import ------------------------------------------------------------------
 def _declared_types() -> dict[str, str]:
     """Property name -> neo4j-admin header type, from the schema declarations."""
-    from neomodel import ArrayProperty, BooleanProperty, FloatProperty, IntegerProperty
+    from custodygraph.graph.declare import (ArrayProperty, BooleanProperty, FloatProperty,
+                                            IntegerProperty)
 
     types: dict[str, str] = {}
     for cls in schema.NODE_CLASSES:
-        for name, prop in cls.defined_properties(aliases=False, rels=False).items():
+        for name, prop in cls.properties().items():
             if isinstance(prop, ArrayProperty):
                 types[name] = "string[]"
             elif isinstance(prop, BooleanProperty):
