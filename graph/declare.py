@@ -119,7 +119,24 @@ def _collect(cls: type, kind: type) -> dict[str, Any]:
     return found
 
 
-class Node:
+class _Declared:
+    """What node and relationship declarations share: their properties, and the neomodel
+    class built from them."""
+
+    @classmethod
+    def properties(cls) -> dict[str, Property]:
+        """Declared properties, inherited ones included, by name."""
+        return _collect(cls, Property)
+
+    @classmethod
+    def ogm(cls) -> type:
+        """The neomodel class built from this declaration (imports neomodel)."""
+        from custodygraph.graph import ogm
+
+        return ogm.built(cls)
+
+
+class Node(_Declared):
     """A node kind (neomodel's ``StructuredNode``, declared only)."""
 
     __label__: str
@@ -140,21 +157,9 @@ class Node:
                 if issubclass(base, Node) and "__label__" in vars(base)]
 
     @classmethod
-    def properties(cls) -> dict[str, Property]:
-        """Declared properties, inherited ones included, by name."""
-        return _collect(cls, Property)
-
-    @classmethod
     def relationships(cls) -> dict[str, RelationshipTo]:
         """Declared relationships, inherited ones included, by attribute name."""
         return _collect(cls, RelationshipTo)
-
-    @classmethod
-    def ogm(cls) -> type:
-        """The neomodel class built from this declaration (imports neomodel)."""
-        from custodygraph.graph import ogm
-
-        return ogm.built(cls)
 
     @classmethod
     def defined_properties(cls, aliases: bool = True, properties: bool = True,
@@ -164,16 +169,5 @@ class Node:
         return cls.ogm().defined_properties(aliases=aliases, properties=properties, rels=rels)
 
 
-class Relationship:
+class Relationship(_Declared):
     """The properties a relationship carries (neomodel's ``StructuredRel``, declared only)."""
-
-    @classmethod
-    def properties(cls) -> dict[str, Property]:
-        return _collect(cls, Property)
-
-    @classmethod
-    def ogm(cls) -> type:
-        """The neomodel class built from this declaration (imports neomodel)."""
-        from custodygraph.graph import ogm
-
-        return ogm.built(cls)

@@ -41,20 +41,15 @@ RETURN n.uid AS uid, collect(DISTINCT p.uid) AS persons
 # The lists of persons are long (every case of a prison): ``{persons}`` is the dialect's
 # ``joined(members)``, one string on FalkorDB, read back by queries.lists.strings. The
 # persons come in uid order, which makes sorting them again cheap (nothing relies on it).
-DERIVED_AT = """
-MATCH (p:Person) WHERE p.custody_at IS NOT NULL
+_DERIVED = """
+MATCH (p:Person) WHERE p.{lists} IS NOT NULL
 WITH p ORDER BY p.uid
-UNWIND p.custody_at AS n
+UNWIND p.{lists} AS n
 WITH n, collect(p.uid) AS members
-RETURN n AS uid, {persons} AS persons, size(members) AS size
+RETURN n AS uid, {{persons}} AS persons, size(members) AS size
 """
-DERIVED_BY = """
-MATCH (p:Person) WHERE p.custody_by IS NOT NULL
-WITH p ORDER BY p.uid
-UNWIND p.custody_by AS n
-WITH n, collect(p.uid) AS members
-RETURN n AS uid, {persons} AS persons, size(members) AS size
-"""
+DERIVED_AT = _DERIVED.format(lists="custody_at")
+DERIVED_BY = _DERIVED.format(lists="custody_by")
 NOT_DERIVED = """
 MATCH (p:Person) WHERE p.custody_at IS NULL AND (p)-[:SUBJECT_OF]->(:Event)
 RETURN p.uid AS uid LIMIT 1

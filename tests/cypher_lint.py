@@ -76,3 +76,14 @@ def lint(statements: list[str]) -> list[dict[str, Any]]:
             f"lint.mjs returned {len(results)} results for {len(statements)} statements"
         )
     return results
+
+
+class RecordingQueryRunner:
+    """Stands in for neomodel's query runner: records each statement, runs none."""
+
+    def __init__(self):
+        self.statements: list[str] = []
+
+    def cypher_query(self, query, params=None, *args, **kwargs):
+        self.statements.append(query)
+        return [], []

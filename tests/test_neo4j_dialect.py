@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import EXAMPLE
-from cypher_lint import lint, lint_available
+from cypher_lint import RecordingQueryRunner, lint, lint_available
 from custodygraph.errors import AmbiguousPerson
 from custodygraph.graph import neo4j as neo4j_backend
 from custodygraph.graph import neo4j_dialect
@@ -67,15 +67,6 @@ class Recording:
 
     def after_ingest(self):
         self.inner.after_ingest()
-
-
-class RecordingQueryRunner:
-    def __init__(self):
-        self.statements: list[str] = []
-
-    def cypher_query(self, query, params=None, *args, **kwargs):
-        self.statements.append(query)
-        return [], []
 
 
 def api_statements(store) -> list[str]:

@@ -12,6 +12,7 @@ import re
 
 import pytest
 
+from cypher_lint import RecordingQueryRunner
 from custodygraph.graph import declare, falkor_dialect, ogm, schema
 
 
@@ -118,15 +119,6 @@ def test_kinds_name_facility_and_organization_classes():
         for label in labels.values():
             assert issubclass(schema.CLASS_BY_LABEL[label], base)
             assert issubclass(ogm.CLASS_BY_LABEL[label], base.ogm())
-
-
-class RecordingQueryRunner:
-    def __init__(self):
-        self.statements: list[str] = []
-
-    def cypher_query(self, query, params=None, *args, **kwargs):
-        self.statements.append(query)
-        return [], []
 
 
 CONSTRAINT = re.compile(r"CREATE CONSTRAINT .*FOR \(n:`(\w+)`\) REQUIRE n\.`(\w+)` IS UNIQUE",
