@@ -49,6 +49,19 @@ TARGET_BYTES = 3 * 1024 * 1024
 TARGET_DRAWN = 5.0
 
 
+def _judge(what: str, seconds: float, how: str, times: list[float], out: Path, *,
+           draw: bool) -> bool:
+    """Print the time and size of the page ``out`` against the targets, draw it in the
+    browser unless told not to; whether everything was within target."""
+    size = out.stat().st_size
+    print(f"{what} {seconds:.2f} s ({how}; all: {', '.join(f'{t:.2f}' for t in times)}) "
+          f"[target <= {TARGET_SECONDS:.0f} s] {'OK' if seconds <= TARGET_SECONDS else 'OVER'}")
+    print(f"size {size / 1024 / 1024:.2f} MB ({size:,} bytes) [target <= 3 MB] "
+          f"{'OK' if size <= TARGET_BYTES else 'OVER'}")
+    ok = seconds <= TARGET_SECONDS and size <= TARGET_BYTES
+    return (browser_draw(out) and ok) if draw else ok
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--persons", type=int, default=1970)
@@ -93,17 +106,9 @@ def main(argv: list[str] | None = None) -> int:
                 outputs.write_view(store, "all", out, limit=args.limit)
                 times.append(time.perf_counter() - started)
             view, _, _ = outputs.build_view(store, "all", limit=args.limit)
-            size = out.stat().st_size
-            best = min(times)
             print(f"view: {len(view.nodes):,} nodes, {len(view.edges):,} edges")
-            print(f"generated in {best:.2f} s (best of {args.runs}; all: "
-                  f"{', '.join(f'{t:.2f}' for t in times)}) "
-                  f"[target <= {TARGET_SECONDS:.0f} s] {'OK' if best <= TARGET_SECONDS else 'OVER'}")
-            print(f"size {size / 1024 / 1024:.2f} MB [target <= 3 MB] "
-                  f"{'OK' if size <= TARGET_BYTES else 'OVER'}")
-            ok = best <= TARGET_SECONDS and size <= TARGET_BYTES
-            if not args.no_browser:
-                ok = browser_draw(out) and ok
+            ok = _judge("generated in", min(times), f"best of {args.runs}", times, out,
+                        draw=not args.no_browser)
         finally:
             store.close()
             EmbeddedServer(data_dir).stop()
@@ -179,21 +184,13 @@ def whole_command(args) -> int:
             started = time.perf_counter()
             _cli(home, *command, stdout=subprocess.DEVNULL)
             times.append(time.perf_counter() - started)
-        size = out.stat().st_size
-        median = statistics.median(times)
         counts = json.loads(
             out.with_name(out.name + ".manifest.json").read_text(encoding="utf-8"))["counts"]
         print(f"custodygraph {' '.join(command[:2])}"
               + (f" --limit {args.limit}" if args.limit != 2000 else "")
               + f": {counts['nodes']:,} nodes, {counts['edges']:,} edges")
-        print(f"whole command {median:.2f} s (median of {args.runs}; all: "
-              f"{', '.join(f'{t:.2f}' for t in times)}) [target <= {TARGET_SECONDS:.0f} s] "
-              f"{'OK' if median <= TARGET_SECONDS else 'OVER'}")
-        print(f"size {size / 1024 / 1024:.2f} MB ({size:,} bytes) [target <= 3 MB] "
-              f"{'OK' if size <= TARGET_BYTES else 'OVER'}")
-        ok = median <= TARGET_SECONDS and size <= TARGET_BYTES
-        if not args.no_browser:
-            ok = browser_draw(out) and ok
+        ok = _judge("whole command", statistics.median(times), f"median of {args.runs}", times,
+                    out, draw=not args.no_browser)
     finally:
         EmbeddedServer(home).stop()
         if args.home is None:
