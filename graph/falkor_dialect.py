@@ -136,15 +136,18 @@ PATH_RETURN = (
 )
 
 
-#: what ``joined`` puts between the strings of a list
+#: what ``joined`` puts between the strings of a list, and between those of an inner list
 JOIN_SEPARATOR = "\n"
+INNER_SEPARATOR = "\t"
 
 
-def joined(expression: str) -> str:
-    """A list of strings returned as one string, the strings separated by JOIN_SEPARATOR.
+def joined(expression: str, inner: bool = False) -> str:
+    """A list of strings returned as one string, the strings separated by JOIN_SEPARATOR
+    (INNER_SEPARATOR with ``inner``, for lists within a joined list).
 
     The client decodes every element of a returned list on its own; for lists of a hundred
     thousand uids that decoding cost more than the query. The caller also returns the
     list's size and splits the text only when the pieces come out that many (queries.lists).
     """
-    return f"string.join({expression}, '\\n')"
+    separator = "\\t" if inner else "\\n"  # as Cypher string escapes
+    return f"string.join({expression}, '{separator}')"

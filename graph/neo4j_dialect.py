@@ -113,6 +113,6 @@ def shortest_path_statement(label_a: str, label_b: str, rel_types: list[str],
     )
 
 
-def joined(expression: str) -> str:
+def joined(expression: str, inner: bool = False) -> str:
     """A list of strings as Neo4j returns it well: the list itself (see falkor_dialect)."""
     return expression

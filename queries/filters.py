@@ -286,6 +286,26 @@ def case_list(store: Store, uids, include_confidential: bool = False) -> dict[st
     return out
 
 
+#: what a case entry says besides uid and name, as one string: "" for most persons, else
+#: "p" (protected) or "-" (not), then the group size, if any (``marked_entry`` reads it)
+CASE_MARK = (
+    "CASE WHEN p.protected = true OR p.group_size IS NOT NULL THEN "
+    "(CASE WHEN p.protected = true THEN 'p' ELSE '-' END) + coalesce(toString(p.group_size), '') "
+    "ELSE '' END"
+)
+
+
+def marked_entry(uid: str, name: str, mark: str,
+                 include_confidential: bool = False) -> dict[str, Any]:
+    """The case entry of a person from their ``CASE_MARK``.
+
+    >>> marked_entry("person:a", "A", "p", False)["name"] != "A", marked_entry("x", "X", "-12")
+    (True, {'uid': 'x', 'name': 'X', 'group_size': '12'})
+    """
+    return case_entry({"uid": uid, "name": name, "protected": mark[:1] == "p",
+                       "group_size": mark[1:] or None}, include_confidential)
+
+
 def case_entry(row: dict[str, Any], include_confidential: bool = False) -> dict[str, Any]:
     """One case of a list from its ``uid``, ``name``, ``protected`` and ``group_size``."""
     entry = {"uid": row["uid"], "name": redact.person_name(row["name"], row["protected"],

@@ -14,7 +14,8 @@ from conftest import EXAMPLE
 from custodygraph.ingest.run import ingest_file
 from custodygraph.queries import filters
 from custodygraph.queries.filters import case_list
-from custodygraph.queries.lists import SEPARATOR, strings
+from custodygraph.queries import recurrence
+from custodygraph.queries.lists import INNER, SEPARATOR, nested, strings
 from custodygraph.queries.recurrence import recurring
 
 
@@ -24,7 +25,7 @@ class Plain:
     def __init__(self, inner):
         self.inner = inner
 
-    def joined(self, expression):
+    def joined(self, expression, inner=False):
         return expression
 
     def __getattr__(self, name):
@@ -43,6 +44,65 @@ def test_recurrence_is_the_same_joined_and_plain(example, monkeypatch):
     plain = [r.as_dict() for r in recurring(example)]
     assert joined == plain
     assert any(r["cases"] >= 2 for r in joined)  # lists of several persons were joined
+
+
+def _by_entry(monkeypatch):
+    """Have recurrence read its lists entry by entry, as when the person lists do not split."""
+    monkeypatch.setattr(recurrence, "_person_lists", lambda *args: None)
+
+
+def test_recurrence_is_the_same_by_person_and_by_entry(example, monkeypatch):
+    # a protected person and a group, whose case entries say more than uid and name
+    example.write("MATCH (p:Person {uid: 'person:sd-2021-02-09-05'}) SET p.group_size = '12'")
+    protected = example.read("MATCH (p:Person) WHERE p.custody_at <> [] "
+                             "AND p.uid <> 'person:sd-2021-02-09-05' "
+                             "RETURN p.uid AS uid, p.name AS name ORDER BY uid LIMIT 1")[0]
+    example.write("MATCH (p:Person {uid: $uid}) SET p.protected = true",
+                  {"uid": protected["uid"]})
+    for confidential in (False, True):
+        by_person = [r.as_dict() for r in recurring(example, include_confidential=confidential)]
+        with monkeypatch.context() as m:
+            _by_entry(m)
+            by_entry = [r.as_dict() for r in recurring(example,
+                                                       include_confidential=confidential)]
+        assert by_person == by_entry
+    cases = {c["uid"]: c for r in by_person for c in r["persons"]}
+    assert cases["person:sd-2021-02-09-05"]["group_size"] == "12"
+    assert cases[protected["uid"]]["name"] == protected["name"]  # the last run shows names
+    assert protected["name"] not in {c["name"] for r in recurring(example)
+                                     for c in r.persons}
+    assert any(r["roles"] == ["place", "responsible"] for r in by_person)  # both lists merged
+
+
+@pytest.mark.parametrize("odd", [f"gazetteer:a{INNER}b", f"gazetteer:a{SEPARATOR}b", ""])
+def test_recurrence_reads_by_entry_when_a_list_would_not_split_whole(example, monkeypatch, odd):
+    # a custody list holding a string with a separator, or only one empty string (which
+    # joins into what an empty list does)
+    example.write("MATCH (p:Person {uid: 'person:sd-2021-02-09-05'}) "
+                  "SET p.custody_by = [$odd]", {"odd": odd})
+    calls = []
+    monkeypatch.setattr(recurrence, "_entry_lists",
+                        lambda *args, real=recurrence._entry_lists: calls.append(1) or real(*args))
+    found = [r.as_dict() for r in recurring(example)]
+    assert calls == [1]
+    _by_entry(monkeypatch)
+    assert found == [r.as_dict() for r in recurring(example)]
+
+
+@pytest.mark.parametrize("lists", [[], [[]], [["a"]], [[], ["a", "b"], []], [["a", ""]],
+                                   [["", ""], ["c"]]])
+def test_nested_gives_back_what_was_joined(lists):
+    value = SEPARATOR.join(INNER.join(inner) for inner in lists)
+    total, filled = sum(map(len, lists)), sum(1 for inner in lists if inner)
+    assert nested(value, len(lists), total, filled) == lists
+
+
+@pytest.mark.parametrize("lists", [[[""]], [[f"a{INNER}b"]], [[""], [f"a{INNER}b"]],
+                                   [[f"a{SEPARATOR}b"]], [["a"], [SEPARATOR]]])
+def test_nested_refuses_lists_that_would_not_split_whole(lists):
+    value = SEPARATOR.join(INNER.join(inner) for inner in lists)
+    total, filled = sum(map(len, lists)), sum(1 for inner in lists if inner)
+    assert nested(value, len(lists), total, filled) is None
 
 
 def test_a_name_holding_the_separator_comes_back_whole(example, monkeypatch):
