@@ -34,7 +34,8 @@ from custodygraph.graph.store import Store
 from custodygraph.ingest.vocabulary import HELD_TYPES
 from custodygraph.queries.custody import (Step, custody_part, order_events, outlines,
                                           step_groups)
-from custodygraph.queries.filters import case_entry, case_list
+from custodygraph.queries.filters import CASE_MARK, case_entry, case_list, marked_entry
+from custodygraph.queries.lists import nested, strings
 from custodygraph.queries.persons import find_person
 
 # The persons whose HELD_AT edge to the facility of one of the person's dated stays may
@@ -42,16 +43,37 @@ from custodygraph.queries.persons import find_person
 # open). Every stay stored on an edge lies within its stays_from ("" when open) and its
 # latest; on an edge written before stays were stored, its earliest stands for stays_from
 # (as before), and its stays are rebuilt from the chain. An undated edge is kept: Python
-# drops what has no date. No condition on q here: FalkorDB would then scan every Person
+# drops what has no date. No condition on p here: FalkorDB would then scan every Person
 # instead of starting from the facility (the person asked about is left out in Python).
 # No index on these dates either: FalkorDB 4.16 answers a range on an indexed string
 # property wrongly (``h.d <= '2016-06-30'`` also returns '2023-08-01').
-CANDIDATES = """
-MATCH (f:Facility {uid: $facility})<-[h:HELD_AT]-(q:Person)
+_CANDIDATE_MATCH = """
+MATCH (f:Facility {uid: $facility})<-[h:HELD_AT]-(p:Person)
 WHERE ($hi IS NULL OR coalesce(h.stays_from, h.earliest, '') <= $hi)
   AND ($lo IS NULL OR h.latest IS NULL OR h.latest >= $lo)
-RETURN q.uid AS uid, q.name AS name, q.protected AS protected, q.group_size AS group_size,
+"""
+CANDIDATES = _CANDIDATE_MATCH + """
+RETURN p.uid AS uid, p.name AS name, p.protected AS protected, p.group_size AS group_size,
        h.events AS events, h.stays AS stays
+"""
+# The same candidates in a few long values: a prison's candidates run to thousands, and
+# the client decodes every value of a reply on its own. Each column is the dialect's
+# ``joined`` (one string on FalkorDB, with the lists of each edge joined within it), read
+# back by queries.lists and checked against the counts returned with it. A case entry
+# comes as its name and its mark (queries.filters.CASE_MARK); an edge without stored stays
+# has an empty list of them.
+JOINED_CANDIDATES = _CANDIDATE_MATCH.replace("{", "{{").replace("}", "}}") + """
+WITH p, coalesce(h.events, []) AS events, coalesce(h.stays, []) AS stays
+WITH collect(p.uid) AS uids, collect(coalesce(p.name, '')) AS names,
+     collect(""" + CASE_MARK + """) AS marks,
+     collect({events}) AS event_lists, collect({stays}) AS stay_lists,
+     sum(size(events)) AS events_total,
+     sum(CASE WHEN size(events) > 0 THEN 1 ELSE 0 END) AS events_filled,
+     sum(size(stays)) AS stays_total,
+     sum(CASE WHEN size(stays) > 0 THEN 1 ELSE 0 END) AS stays_filled
+RETURN {uids} AS uids, {names} AS names, {marks} AS marks, {event_lists} AS events,
+       {stay_lists} AS stays, size(uids) AS size, events_total, events_filled,
+       stays_total, stays_filled
 """
 
 
@@ -250,15 +272,15 @@ def codetained(store: Store, person: str, *, include_confidential: bool = False)
     names: dict[str, dict[str, Any]] = {}
     rebuild: set[str] = set()  # candidates whose stays are not on their edges
     for a in dated:
-        rows = store.read(CANDIDATES, {"facility": a.facility["uid"], "lo": _reach_from(a),
-                                       "hi": a.latest})
-        for row in rows:
-            other = row["uid"]
+        params = {"facility": a.facility["uid"], "lo": _reach_from(a), "hi": a.latest}
+        for other, case, events, encoded in _candidates(store, params, include_confidential):
             if other == uid:
                 continue
-            names[other] = case_entry(row, include_confidential)
+            names[other] = case
             try:
-                theirs = decode_stays(a.facility, row["events"], row["stays"])
+                if not encoded:
+                    raise ValueError("no stays stored")
+                theirs = decode_stays(a.facility, events, encoded)
             except (ValueError, IndexError, TypeError):  # none, or not as encode_stays wrote
                 rebuild.add(other)
                 continue
@@ -288,3 +310,26 @@ def codetained(store: Store, person: str, *, include_confidential: bool = False)
         group.sort(key=lambda c: (-c.days, c.person["uid"]))
     return Codetention(names[uid], dated, certain, possible,
                        [s for s in mine if not _dated(s)])
+
+
+def _candidates(store: Store, params: dict[str, Any], include_confidential: bool
+                ) -> Iterable[tuple[str, dict[str, Any], list[str], list[str] | None]]:
+    """(uid, case entry, HELD_AT events, HELD_AT stays) of each candidate: from
+    JOINED_CANDIDATES, or from CANDIDATES when those lists do not split whole."""
+    d = store.dialect
+    row = store.read(JOINED_CANDIDATES.format(
+        events=d.joined("events", inner=True), stays=d.joined("stays", inner=True),
+        uids=d.joined("uids"), names=d.joined("names"), marks=d.joined("marks"),
+        event_lists=d.joined("event_lists"), stay_lists=d.joined("stay_lists")), params)[0]
+    size = row["size"]
+    uids, names, marks = (strings(row[key], size) for key in ("uids", "names", "marks"))
+    events = nested(row["events"], size, int(row["events_total"] or 0),
+                    int(row["events_filled"] or 0))
+    stays = nested(row["stays"], size, int(row["stays_total"] or 0),
+                   int(row["stays_filled"] or 0))
+    if uids is None or names is None or marks is None or events is None or stays is None:
+        return [(r["uid"], case_entry(r, include_confidential), r["events"], r["stays"])
+                for r in store.read(CANDIDATES, params)]
+    return [(uid, marked_entry(uid, name, mark, include_confidential) if mark else
+             {"uid": uid, "name": name}, these, stored)
+            for uid, name, mark, these, stored in zip(uids, names, marks, events, stays)]

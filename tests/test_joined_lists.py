@@ -14,7 +14,8 @@ from conftest import EXAMPLE
 from custodygraph.ingest.run import ingest_file
 from custodygraph.queries import filters
 from custodygraph.queries.filters import case_list
-from custodygraph.queries import recurrence
+from custodygraph.queries import codetention, recurrence
+from custodygraph.queries.codetention import codetained
 from custodygraph.queries.lists import INNER, SEPARATOR, nested, strings
 from custodygraph.queries.recurrence import recurring
 
@@ -127,3 +128,38 @@ def test_strings_gives_back_what_was_joined(pieces):
                                     [SEPARATOR, SEPARATOR]])
 def test_strings_refuses_pieces_holding_the_separator(pieces):
     assert strings(SEPARATOR.join(pieces), len(pieces)) is None
+
+
+def _codetention(store, person="Muhannad al-Ahmad", confidential=False):
+    return codetained(store, person, include_confidential=confidential).as_dict()
+
+
+def test_codetention_is_the_same_joined_and_plain(example, monkeypatch):
+    example.write("MATCH (p:Person {uid: 'person:sd-2021-02-09-05'}) SET p.group_size = '12'")
+    for confidential in (False, True):
+        joined = _codetention(example, confidential=confidential)
+        with monkeypatch.context() as m:
+            m.setattr(example, "dialect", Plain(example.dialect))
+            assert _codetention(example, confidential=confidential) == joined
+        assert joined["certain"] + joined["possible"]  # candidates were read joined
+
+
+@pytest.mark.parametrize("odd", [f"event:a{INNER}b", f"event:a{SEPARATOR}b"])
+def test_codetention_reads_plain_rows_when_a_list_would_not_split_whole(example, monkeypatch,
+                                                                        odd):
+    # a HELD_AT edge whose events hold a separator: its stays no longer decode, so that
+    # person's stays are rebuilt from the chain, by either path
+    before = _codetention(example)
+    other = (before["certain"] + before["possible"])[0]["person"]["uid"]
+    example.write("MATCH (:Person {uid: $uid})-[h:HELD_AT]->() SET h.events = h.events + [$odd]",
+                  {"uid": other, "odd": odd})
+    plain = []
+    real = example.read
+
+    def read(query, params=None):
+        plain.append(query == codetention.CANDIDATES)
+        return real(query, params)
+
+    monkeypatch.setattr(example, "read", read)
+    assert _codetention(example) == before
+    assert any(plain)
