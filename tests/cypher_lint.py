@@ -78,6 +78,21 @@ def lint(statements: list[str]) -> list[dict[str, Any]]:
     return results
 
 
+class NeoSpelling:
+    """A store's dialect, but with the expressions a query embeds spelt as Neo4j spells them
+    (``joined`` leaves lists as lists): FalkorDB runs those too, so statements recorded
+    from the embedded store are the ones Neo4j would get."""
+
+    def __init__(self, inner):
+        from custodygraph.graph import neo4j_dialect
+
+        self.inner = inner
+        self.joined = neo4j_dialect.joined
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+
 class RecordingQueryRunner:
     """Stands in for neomodel's query runner: records each statement, runs none."""
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import EXAMPLE
+from cypher_lint import NeoSpelling  # lists left as lists, as Neo4j returns them
 from custodygraph.ingest.run import ingest_file
 from custodygraph.queries import filters
 from custodygraph.queries.filters import case_list
@@ -18,19 +19,6 @@ from custodygraph.queries import codetention, recurrence
 from custodygraph.queries.codetention import codetained
 from custodygraph.queries.lists import INNER, SEPARATOR, nested, strings
 from custodygraph.queries.recurrence import recurring
-
-
-class Plain:
-    """The store's dialect with ``joined`` left out: every list comes back as a list."""
-
-    def __init__(self, inner):
-        self.inner = inner
-
-    def joined(self, expression, inner=False):
-        return expression
-
-    def __getattr__(self, name):
-        return getattr(self.inner, name)
 
 
 @pytest.fixture
@@ -41,7 +29,7 @@ def example(store):
 
 def test_recurrence_is_the_same_joined_and_plain(example, monkeypatch):
     joined = [r.as_dict() for r in recurring(example)]
-    monkeypatch.setattr(example, "dialect", Plain(example.dialect))
+    monkeypatch.setattr(example, "dialect", NeoSpelling(example.dialect))
     plain = [r.as_dict() for r in recurring(example)]
     assert joined == plain
     assert any(r["cases"] >= 2 for r in joined)  # lists of several persons were joined
@@ -114,7 +102,7 @@ def test_a_name_holding_the_separator_comes_back_whole(example, monkeypatch):
     found = case_list(example, wanted)
     assert found["person:two-lines"] == {"uid": "person:two-lines", "name": name}
     assert set(found) == wanted
-    monkeypatch.setattr(example, "dialect", Plain(example.dialect))
+    monkeypatch.setattr(example, "dialect", NeoSpelling(example.dialect))
     assert case_list(example, wanted) == found
 
 
@@ -139,7 +127,7 @@ def test_codetention_is_the_same_joined_and_plain(example, monkeypatch):
     for confidential in (False, True):
         joined = _codetention(example, confidential=confidential)
         with monkeypatch.context() as m:
-            m.setattr(example, "dialect", Plain(example.dialect))
+            m.setattr(example, "dialect", NeoSpelling(example.dialect))
             assert _codetention(example, confidential=confidential) == joined
         assert joined["certain"] + joined["possible"]  # candidates were read joined
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import EXAMPLE
-from cypher_lint import RecordingQueryRunner, lint, lint_available
+from cypher_lint import NeoSpelling, RecordingQueryRunner, lint, lint_available
 from custodygraph.errors import AmbiguousPerson
 from custodygraph.graph import neo4j as neo4j_backend
 from custodygraph.graph import neo4j_dialect
@@ -29,19 +29,6 @@ from custodygraph.queries.stats import statistics
 
 REASON = lint_available()
 pytestmark = [pytest.mark.node, pytest.mark.skipif(REASON is not None, reason=REASON or "")]
-
-
-class NeoSpelling:
-    """The embedded store's dialect, but with the expressions a query embeds spelt as Neo4j
-    spells them (``joined``): FalkorDB runs those too, and the statements recorded are
-    then the ones Neo4j would get."""
-
-    def __init__(self, inner):
-        self.inner = inner
-        self.joined = neo4j_dialect.joined
-
-    def __getattr__(self, name):
-        return getattr(self.inner, name)
 
 
 class Recording:

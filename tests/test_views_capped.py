@@ -142,13 +142,14 @@ def test_the_page_is_compact(loaded, tmp_path):
 # --- Neo4j's front end ---------------------------------------------------------------------
 @pytest.mark.node
 def test_view_statements_lint_clean_for_neo4j(mixed):
-    from cypher_lint import lint, lint_available
+    from cypher_lint import NeoSpelling, lint, lint_available
 
     reason = lint_available()
     if reason:
         pytest.skip(reason)
 
     recording = Counting(mixed)
+    recording.dialect = NeoSpelling(mixed.dialect)  # record what Neo4j would be sent
     hubs = hub_count(mixed)
     for limit in (5, hubs + 10, 100_000):
         build_view(recording, "all", limit=limit)
@@ -192,10 +193,10 @@ PAGE_EDGES = """(() => window.custodygraph.network.body.data.edges.get().map(e =
 
 
 @pytest.mark.browser
-@pytest.mark.parametrize("persons", [120, 600])
+@pytest.mark.parametrize("persons", [20, 120, 600])
 def test_page_labels_and_tooltips_are_pythons(run, store, tmp_path, persons):
     from browser import browser_unavailable
-    from test_views_browser import assert_clean, view_page
+    from test_views_browser import assert_clean, page_data, view_page
 
     reason = browser_unavailable()
     if reason:
@@ -207,7 +208,12 @@ def test_page_labels_and_tooltips_are_pythons(run, store, tmp_path, persons):
     out = tmp_path / "all.html"
     run("view", "--all", "-o", out)
     view, _, _ = build_view(store, "all")
+    # 20 persons: laid out by the page's simulation; 120: positions computed in Python for
+    # the edges (under the node limit); 600: for the nodes
     assert (len(view.nodes) > network.PHYSICS_LIMIT) == (persons > 500)
+    assert (len(view.edges) > network.EDGE_LIMIT) == (persons > 20)
+    assert network.needs_layout(view) == (persons > 20)
+    assert page_data(out)["physics"] is (persons == 20)
     report = view_page(out, eval_js=PAGE_EDGES, timeout_ms=30000)
     assert_clean(report)
     expected = sorted([e["from"], e["to"], e.get("label", ""), network.edge_text(view, e)]
