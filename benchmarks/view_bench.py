@@ -8,8 +8,8 @@ in a temporary data directory, and the whole-graph view is written with its defa
 - the time to read the graph and build the page (store read, redaction, view, layout,
   HTML), and the page's size;
 - the time from opening the page in headless Chromium until it is drawn
-  (``window.custodygraph.ready``: above 500 nodes the layout is computed in Python, so the
-  browser only draws), measured by the page itself from navigation start.
+  (``window.custodygraph.ready``: above 500 nodes or 200 edges the layout is computed in
+  Python, so the browser only draws), measured by the page itself from navigation start.
 
 Targets: the page in at most 2 s and 3 MB, drawn in Chromium within 5 s.
 

@@ -149,26 +149,83 @@ def test_search_box_and_kind_filter(loaded, tmp_path):
     assert r["persons"] == 7 and r["personsHidden"]
 
 
-def test_large_view_uses_a_precomputed_layout(loaded, tmp_path):
-    """Above the physics limit, every node arrives with a position and nothing moves."""
+def test_large_view_uses_a_precomputed_layout(loaded, tmp_path, monkeypatch):
+    """Above the node limit, every node arrives with a position and nothing moves."""
     from custodygraph.visuals import network
 
     out = tmp_path / "all.html"
     loaded("view", "--all", "--limit", "30", "-o", out)
     data = page_data(out)
-    assert len(data["nodes"]) == 30 and data["physics"] is True  # under the limit: physics
-    old = network.PHYSICS_LIMIT
-    network.PHYSICS_LIMIT = 10
-    try:
-        loaded("view", "--all", "-o", out)
-    finally:
-        network.PHYSICS_LIMIT = old
+    assert len(data["nodes"]) == 30 and data["physics"] is True  # under the limits: physics
+    monkeypatch.setattr(network, "PHYSICS_LIMIT", 10)
+    loaded("view", "--all", "-o", out)
     data = page_data(out)
+    assert len(data["edges"]) <= network.EDGE_LIMIT  # the nodes alone decide
     assert data["physics"] is False and all("x" in n and "y" in n for n in data["nodes"])
     report = view_page(out, eval_js=DRAWN)
     assert_clean(report)
     assert report.result["drawn"] == 38
     assert "Showing" not in report.result["footer"]
+
+
+def dense_view(edges: int):
+    """Twenty persons and ten prisons with ``edges`` edges between them, each person linked to
+    each prison in turn (a few nodes with many events, as in a case set)."""
+    from custodygraph.visuals import network
+
+    b = network.Builder()
+    persons = [b.node(f"person:{i}", f"Person {i}", "Person", f"Person {i}") for i in range(20)]
+    prisons = [b.node(f"prison:{i}", f"Prison {i}", "Prison", f"Prison {i}") for i in range(10)]
+    for k in range(edges):
+        b.edge(persons[k % 20], prisons[k // 20 % 10], f"detention {k}", f"event {k}")
+    return b.view("Dense", True, "dense")
+
+
+POSITIONS = """(() => {
+  const body = window.custodygraph.network.body;
+  const positions = {};
+  body.nodeIndices.forEach(id => { positions[id] = [body.nodes[id].x, body.nodes[id].y]; });
+  return { drawn: body.nodeIndices.length, positions: positions };
+})()"""
+
+
+def test_few_nodes_with_many_edges_use_a_precomputed_layout(tmp_path):
+    """The simulation's cost grows with the edges as well as the nodes: thirty nodes with more
+    than EDGE_LIMIT edges arrive with positions and are drawn where they are; with EDGE_LIMIT
+    edges the page still lays them out itself."""
+    from custodygraph.visuals import network
+
+    at_limit = network.write_html(dense_view(network.EDGE_LIMIT), tmp_path / "at-limit.html")
+    data = page_data(at_limit)
+    assert len(data["edges"]) == network.EDGE_LIMIT
+    assert data["physics"] is True and not any("x" in n for n in data["nodes"])
+
+    view = dense_view(network.EDGE_LIMIT + 1)
+    assert len(view.nodes) == 30 < network.PHYSICS_LIMIT and network.needs_layout(view)
+    out = network.write_html(view, tmp_path / "dense.html")
+    data = page_data(out)
+    assert len(data["edges"]) == network.EDGE_LIMIT + 1
+    assert data["physics"] is False and all("x" in n and "y" in n for n in data["nodes"])
+    report = view_page(out, eval_js=POSITIONS)
+    assert_clean(report)
+    assert report.result["drawn"] == 30
+    # nothing moved: every node is where Python put it (vis-network keeps whole units)
+    assert report.result["positions"] == {n["id"]: [int(n["x"]), int(n["y"])]
+                                          for n in data["nodes"]}
+
+
+@pytest.mark.parametrize("kind", list(VIEWS))
+def test_small_views_keep_the_simulation(loaded, tmp_path, kind):
+    """A person's chain, a facility, a case set and the example's whole graph (tens of nodes
+    and edges) are laid out by the page's force simulation, which draws them better."""
+    from custodygraph.visuals import network
+
+    args, expected = VIEWS[kind]
+    out = tmp_path / f"{kind}.html"
+    loaded("view", *args, "-o", out)
+    data = page_data(out)
+    assert len(data["nodes"]) == expected and len(data["edges"]) <= network.EDGE_LIMIT
+    assert data["physics"] is True and not any("x" in n or "y" in n for n in data["nodes"])
 
 
 def test_size_cap_keeps_places_first_and_says_so(loaded, tmp_path):

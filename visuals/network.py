@@ -14,8 +14,9 @@ format plus what the page says):
 
 Colours and shapes come from the schema (``schema.style``). Nodes carry their kind in
 ``kind``; the page builds its legend from the kinds, lets the reader hide a kind, and
-searches names. Above ``PHYSICS_LIMIT`` nodes the positions are computed here
-(``layout.hub_layout``) and the page draws them without a force simulation.
+searches names. Above ``PHYSICS_LIMIT`` nodes or ``EDGE_LIMIT`` edges (``needs_layout``)
+the positions are computed here (``layout.hub_layout``) and the page draws them without a
+force simulation.
 
 pyvis's stock template loads vis-network, bootstrap and tom-select from CDNs and writes the
 heading unescaped, so pages are rendered from our own ``template.html`` instead: the
@@ -49,6 +50,13 @@ _MARKER = re.compile(r"\{\{(?:TITLE|FOOTER|REDACTED|VIS_JS|DATA)\}\}")
 
 #: above this many nodes the layout is precomputed and the page runs no force simulation
 PHYSICS_LIMIT = 500
+#: above this many edges too: vis-network simulates each smooth edge as a node of its own,
+#: so the time until a page is drawn grows with nodes plus edges. Measured in headless
+#: Chromium (``benchmarks/view_bench.py``): 38 nodes and 51 edges (the example cases)
+#: 0.6–1.0 s, 100 and 150 1.7–3.2 s, 180 and 578 3.9–5.2 s, 384 and 1,747 13–15 s, the
+#: last two drawn in 0.3–0.8 s with positions computed here. At most 200 edges keeps every
+#: simulated page within about 3 s.
+EDGE_LIMIT = 200
 #: the whole-graph view draws at most this many nodes unless told otherwise
 DEFAULT_LIMIT = 2000
 
@@ -598,6 +606,13 @@ def entity_view(graph: Graph, title: str, query: str, *, limit: int | None = DEF
 
 
 # --- layout and rendering ----------------------------------------------------------------
+def needs_layout(view: View) -> bool:
+    """Whether ``view`` is too big for the page's force simulation (more than
+    ``PHYSICS_LIMIT`` nodes or more than ``EDGE_LIMIT`` edges): its positions are then
+    computed here and the page only draws."""
+    return len(view.nodes) > PHYSICS_LIMIT or len(view.edges) > EDGE_LIMIT
+
+
 def precompute_layout(view: View) -> None:
     """Give every node a fixed position (``layout.hub_layout``)."""
     from custodygraph.visuals.layout import hub_layout
@@ -720,11 +735,11 @@ def render_html(view: View) -> str:
     template = resources.files("custodygraph.visuals").joinpath("template.html").read_text(
         encoding="utf-8")
     vis_js = _vis_js()
-    big = len(view.nodes) > PHYSICS_LIMIT
-    if big and any("x" not in n for n in view.nodes):
+    fixed = needs_layout(view)
+    if fixed and any("x" not in n for n in view.nodes):
         precompute_layout(view)
     data = page_data(view)
-    data["physics"] = not big
+    data["physics"] = not fixed
     generated = datetime.now(timezone.utc).isoformat(timespec="seconds")
     footer = f"{footer_text(view.redacted)} {view.note}".strip()
     replacements = {
@@ -747,5 +762,5 @@ def write_html(view: View, path: str | Path) -> Path:
 
 
 __all__ = ["View", "person_view", "facility_view", "entity_view", "render_html",
-           "write_html", "page_data", "edge_text", "events_label", "precompute_layout",
-           "PHYSICS_LIMIT", "DEFAULT_LIMIT"]
+           "write_html", "page_data", "edge_text", "events_label", "needs_layout",
+           "precompute_layout", "PHYSICS_LIMIT", "EDGE_LIMIT", "DEFAULT_LIMIT"]
