@@ -51,12 +51,16 @@ class Kind:
     name: str  # name in summaries
     base: str  # label every node of the kind has, used to find existing nodes
     links: tuple[Link, ...] = ()
+    #: the property that keeps the record's digest: a gazetteer entry that is both a
+    #: facility and an organisation is one node holding two records, each with its digest
+    digest: str = "digest"
 
 
 KINDS: dict[type, Kind] = {
     rec.Location: Kind("Location", "Location", (Link("parent", "PART_OF", "Location"),)),
     rec.Organization: Kind("Organization", "Organization",
-                           (Link("parent", "PART_OF", "Organization"),)),
+                           (Link("parent", "PART_OF", "Organization"),),
+                           digest="organization_digest"),
     rec.Facility: Kind("Facility", "Facility", (Link("location", "LOCATED_IN", "Location"),)),
     rec.Source: Kind("Source", "Source"),
     rec.Person: Kind("Person", "Person", (Link("hometown", "FROM", "Location"),)),
@@ -71,7 +75,7 @@ KINDS: dict[type, Kind] = {
 
 READ_DIGESTS = (
     "UNWIND $uids AS u MATCH (n:{label} {{uid: u}}) "
-    "RETURN n.uid AS uid, n.digest AS digest, labels(n) AS labels"
+    "RETURN n.uid AS uid, n.{digest} AS digest, labels(n) AS labels"
 )
 # Rows travel as lists, not maps: a row [uid, value, ...] is a third of the text of the same
 # row keyed by name, and the engine reads it in half the time. r[0] is always the uid.
@@ -94,7 +98,7 @@ CREATE_LINK_OUT = (
     "UNWIND $rows AS r MATCH (a:{label} {{uid: r[0]}}) MATCH (b:{target} {{uid: r[1]}}) "
     "CREATE (a)-[:{type}]->(b)"
 )
-SET_DIGEST = "UNWIND $rows AS r MATCH (n:{label} {{uid: r[0]}}) SET n.digest = r[1]"
+SET_DIGEST = "UNWIND $rows AS r MATCH (n:{label} {{uid: r[0]}}) SET n.{digest} = r[1]"
 PERSON_EVENTS = """
 UNWIND $uids AS u
 MATCH (p:Person {uid: u})-[:SUBJECT_OF]->(e:Event)
@@ -165,8 +169,8 @@ class Plan:
     created: dict[type, list[rec.Entity]] = field(default_factory=lambda: defaultdict(list))
     updated: dict[type, list[rec.Entity]] = field(default_factory=lambda: defaultdict(list))
     problems: list[Problem] = field(default_factory=list)
-    #: digest of every record to write, computed once
-    digests: dict[str, str] = field(default_factory=dict)
+    #: digest of every record to write, by class and uid, computed once
+    digests: dict[tuple[type, str], str] = field(default_factory=dict)
 
     def changed(self, cls: type) -> list[rec.Entity]:
         return self.created.get(cls, []) + self.updated.get(cls, [])
@@ -200,7 +204,7 @@ def plan(store: Store, groups: Iterable[tuple[type, list[rec.Entity]]],
     result = Plan()
     for cls, items in groups:
         kind = KINDS[cls]
-        query = READ_DIGESTS.format(label=schema.label(kind.base))
+        query = READ_DIGESTS.format(label=schema.label(kind.base), digest=kind.digest)
         stored: dict[str, dict[str, Any]] = {}
         for start in range(0, len(items), batch_size):
             uids = [r.uid for r in items[start:start + batch_size]]
@@ -209,7 +213,7 @@ def plan(store: Store, groups: Iterable[tuple[type, list[rec.Entity]]],
         counts = result.counts[kind.name]
         for record in items:
             row = stored.get(record.uid)
-            digest = result.digests[record.uid] = record.digest()
+            digest = result.digests[cls, record.uid] = record.digest()
             if row is None:
                 counts.created += 1
                 result.created[cls].append(record)
@@ -368,11 +372,11 @@ def _create_events(store: Store, events: list[rec.Event], run: str, batch: int,
         _write_rows(store, query, rows, batch, run=run)
 
 
-def _write_digests(store: Store, cls: type, items: list[rec.Entity], digests: dict[str, str],
-                   batch: int) -> None:
-    label = schema.label(KINDS[cls].base)
-    _write_rows(store, SET_DIGEST.format(label=label),
-                ([r.uid, digests[r.uid]] for r in items), batch)
+def _write_digests(store: Store, cls: type, items: list[rec.Entity],
+                   digests: dict[tuple[type, str], str], batch: int) -> None:
+    kind = KINDS[cls]
+    _write_rows(store, SET_DIGEST.format(label=schema.label(kind.base), digest=kind.digest),
+                ([r.uid, digests[cls, r.uid]] for r in items), batch)
 
 
 def derive_edges(rows: Iterable[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
@@ -555,7 +559,8 @@ def write_cases(store: Store, the_plan: Plan, run: str, batch: int = DEFAULT_BAT
     _write_nodes(store, the_plan.updated.get(rec.Person, []), run, batch)
     _write_links(store, rec.Person, the_plan.updated.get(rec.Person, []), batch)
     created = the_plan.created.get(rec.Event, [])
-    sealed = {e.uid: the_plan.digests[e.uid] for e in created if e.person in new_persons}
+    sealed = {e.uid: the_plan.digests[rec.Event, e.uid] for e in created
+              if e.person in new_persons}
     _create_events(store, created, run, batch, sealed)
     updated = the_plan.updated.get(rec.Event, [])
     _write_nodes(store, updated, run, batch)

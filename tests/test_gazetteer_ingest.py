@@ -249,6 +249,27 @@ def test_generated_file_ingests_without_new_names(run, store, tmp_path):
         {"n": 0}]
 
 
+def test_an_entry_both_place_and_actor_is_unchanged_by_a_second_ingest(run, store, tmp_path):
+    # one node holds the branch as a facility and as an organisation: two records, each
+    # with its own digest, so that ingesting the same file again changes nothing
+    path = flat_file(tmp_path / "branch.csv", [
+        {"event": "arrest", "organization": "Air Force Intelligence Aleppo",
+         "organization_type": "security_branch"},
+        {"facility": "Branch 425", "facility_type": "security_branch",
+         "organization": "فرع الأمن الجوي في حلب", "organization_type": "security_branch"},
+    ])
+    first = json.loads(run("ingest", path, "--json").output)
+    assert first["counts"]["Organization"]["created"] == 1
+    node = store.read("MATCH (n:Facility:Organization {uid: 'gazetteer:afi-aleppo'}) "
+                      "RETURN n.digest AS facility, n.organization_digest AS organization")
+    assert len(node) == 1 and node[0]["facility"] and node[0]["organization"]
+    assert node[0]["facility"] != node[0]["organization"]
+    second = json.loads(run("ingest", path, "--json").output)
+    assert second["run"] is None
+    assert all(c["created"] == c["updated"] == 0 for c in second["counts"].values())
+    assert store.read("MATCH (r:IngestRun) RETURN count(r) AS n") == [{"n": 1}]
+
+
 @pytest.mark.parametrize("kind, column", [("prison", "facility"),
                                           ("intelligence_agency", "organization")])
 def test_resolver_names_the_type_the_entry_has(kind, column):
