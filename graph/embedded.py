@@ -40,6 +40,8 @@ LOCKFILE = ".lock"
 
 #: how long a command waits for the server to answer after starting it (AOF load included)
 START_TIMEOUT = 600.0
+#: how long one probe of a starting server waits for its answer (it is asked again)
+PROBE_TIMEOUT = 1.0
 #: how long a command waits for another command's start or stop to finish
 LOCK_TIMEOUT = 660.0
 
@@ -200,6 +202,8 @@ class EmbeddedServer:
 
     def _wait_ready(self, proc: subprocess.Popen) -> None:
         import redis
+        from redis.backoff import NoBackoff
+        from redis.retry import Retry
 
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
@@ -209,14 +213,19 @@ class EmbeddedServer:
                     f"starting; see {self.data_dir / LOGFILE}"
                 )
             if self.socket.exists():
-                client = redis.Redis(unix_socket_path=str(self.socket), password=self.password())
+                # one short question per turn: this loop asks again (the client's own
+                # retries would wait about a minute, then raise)
+                client = redis.Redis(unix_socket_path=str(self.socket), password=self.password(),
+                                     socket_timeout=PROBE_TIMEOUT,
+                                     socket_connect_timeout=PROBE_TIMEOUT,
+                                     retry=Retry(NoBackoff(), 0))
                 try:
                     if client.ping():
                         return
                 except redis.exceptions.BusyLoadingError:
                     pass  # still loading the append-only file
-                except redis.exceptions.ConnectionError:
-                    pass
+                except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError):
+                    pass  # not listening yet, or too busy replaying its file to answer
                 finally:
                     client.close()
             time.sleep(0.05)

@@ -170,3 +170,41 @@ def test_no_range_index_gives_wrong_period_counts(home):
         assert store.read(query, {"until": "2016-06-30"}) == [{"n": 2}]
     finally:
         store.close()
+
+
+# A peer on the server's socket that answers like a Redis server (each command on its own:
+# PONG to PING, OK to the rest), except that for its first seconds it keeps every client
+# waiting without a word, as a server replaying a long append-only file does.
+SILENT_AT_FIRST = r"""
+import socket, sys, threading, time
+quiet_until = time.monotonic() + float(sys.argv[2])
+listener = socket.socket(socket.AF_UNIX)
+listener.bind(sys.argv[1])
+listener.listen()
+
+def serve(conn):
+    time.sleep(max(0.0, quiet_until - time.monotonic()))
+    while command := conn.recv(65536):
+        conn.sendall(b"+PONG\r\n" if b"PING" in command.upper() else b"+OK\r\n")
+    conn.close()
+
+while True:
+    threading.Thread(target=serve, args=(listener.accept()[0],), daemon=True).start()
+"""
+
+
+def test_a_server_too_busy_to_answer_is_waited_for(home):
+    """A server that does not answer within the probe's timeout (and its retries) is still
+    starting: the wait goes on until it answers."""
+    home.mkdir(mode=0o700)
+    server = EmbeddedServer(home)
+    server.password()
+    peer = subprocess.Popen([sys.executable, "-c", SILENT_AT_FIRST, str(server.socket), "4"],
+                            stderr=subprocess.DEVNULL)
+    try:
+        started = time.monotonic()
+        server._wait_ready(peer)  # raised redis' TimeoutError before it waited on
+        assert time.monotonic() - started >= 3.5
+    finally:
+        peer.kill()
+        peer.wait()
