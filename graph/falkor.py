@@ -201,6 +201,20 @@ class FalkorStore:
         self.flush()
         return _rows(self._run(self.graph.ro_query, query, params))
 
+    def read_many(self, statements: list[tuple[str, dict[str, Any] | None]]
+                  ) -> list[list[dict[str, Any]]]:
+        """The rows of several read statements, run at once: the server answers each on a
+        thread of its own (one per core), and the replies are decoded as they come."""
+        self.flush()
+        if len(statements) < 2:
+            return [self.read(query, params) for query, params in statements]
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(len(statements)) as pool:
+            replies = [pool.submit(self._run, self.graph.ro_query, query, params)
+                       for query, params in statements]
+            return [_rows(reply.result()) for reply in replies]
+
     def write(self, query: str, params: dict[str, Any] | None = None) -> WriteStats:
         if self._pipe is not None:
             self._pipe.put(with_params(query, params))

@@ -81,3 +81,13 @@ def chunks(rows: Iterable[dict[str, Any]], size: int) -> Iterator[list[dict[str,
             batch = []
     if batch:
         yield batch
+
+
+def read_together(store: Store, statements: list[tuple[str, dict[str, Any] | None]]
+                  ) -> list[list[dict[str, Any]]]:
+    """The rows of each read statement, in order: run at once where the store can
+    (``read_many``), else one after the other."""
+    many = getattr(store, "read_many", None)
+    if many is not None:
+        return many(statements)
+    return [store.read(query, params) for query, params in statements]

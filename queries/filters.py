@@ -236,19 +236,49 @@ UNWIND $uids AS u
 MATCH (p:Person {uid: u})
 RETURN p.uid AS uid, p.name AS name, p.protected AS protected, p.group_size AS group_size
 """
-# every person's uid and name as two lists (a row per person costs the client far more);
-# the lists stay aligned since neither value is ever null
-# ``{uids}`` and ``{names}`` are the dialect's ``joined``: one string each on FalkorDB
-EVERY_NAME = """
+#: what a case entry says besides uid and name, as one string: "" for most persons, else
+#: "p" (protected) or "-" (not), then the group size, if any (``marked_entry`` reads it)
+CASE_MARK = (
+    "CASE WHEN p.protected = true OR p.group_size IS NOT NULL THEN "
+    "(CASE WHEN p.protected = true THEN 'p' ELSE '-' END) + coalesce(toString(p.group_size), '') "
+    "ELSE '' END"
+)
+
+
+# every person's uid, name and mark as three lists (a row per person costs the client far
+# more); the lists stay aligned since no value is ever null. ``{uids}``, ``{names}`` and
+# ``{marks}`` are the dialect's ``joined``: one string each on FalkorDB
+EVERY_CASE = """
 MATCH (p:Person) WHERE p.uid IS NOT NULL
-WITH collect(p.uid) AS uids, collect(coalesce(p.name, '')) AS names
-RETURN {uids} AS uids, {names} AS names, size(uids) AS size
+WITH collect(p.uid) AS uids, collect(coalesce(p.name, '')) AS names,
+     collect(""" + CASE_MARK + """) AS marks
+RETURN {uids} AS uids, {names} AS names, {marks} AS marks, size(uids) AS size
 """
-# the persons whose entry says more than uid and name
-MARKED = """
-MATCH (p:Person) WHERE p.protected = true OR p.group_size IS NOT NULL
-RETURN p.uid AS uid, p.protected AS protected, p.group_size AS group_size
-"""
+
+
+def every_case_statement(dialect: Any, joined: bool = True) -> str:
+    """EVERY_CASE with its lists joined by ``dialect``, or plain."""
+    spell = dialect.joined if joined else (lambda expression: expression)
+    return EVERY_CASE.format(uids=spell("uids"), names=spell("names"), marks=spell("marks"))
+
+
+def every_case(store: Store, include_confidential: bool = False,
+               row: dict[str, Any] | None = None) -> dict[str, dict[str, Any]]:
+    """The case entry of every person, by uid, from the row of ``every_case_statement``
+    (read here unless given); the plain lists are read when the joined ones do not split
+    whole (a name holding the separator)."""
+    if row is None:
+        row = store.read(every_case_statement(store.dialect))[0]
+    size = row["size"]
+    uids, names, marks = (strings(row[key], size) for key in ("uids", "names", "marks"))
+    if uids is None or names is None or marks is None:
+        row = store.read(every_case_statement(store.dialect, joined=False))[0]
+        uids, names, marks = row["uids"], row["names"], row["marks"]
+    # most persons are neither protected nor a group: their entry is plain
+    return {uid: marked_entry(uid, name, mark, include_confidential) if mark else
+            {"uid": uid, "name": name} for uid, name, mark in zip(uids, names, marks)}
+
+
 #: above this many persons, reading every person is quicker than looking each one up
 SCAN_ABOVE = 2000
 SOURCE_EVENTS = "MATCH (e:Event)-[:SOURCED_FROM]->(:Source {uid: $source}) RETURN e.uid AS uid"
@@ -262,37 +292,14 @@ def case_list(store: Store, uids, include_confidential: bool = False) -> dict[st
     out = {}
     wanted = uids if isinstance(uids, (set, frozenset)) else set(uids)
     if len(wanted) > SCAN_ABOVE:
-        every = store.read(EVERY_NAME.format(uids=store.dialect.joined("uids"),
-                                             names=store.dialect.joined("names")))[0]
-        uids, names = strings(every["uids"], every["size"]), strings(every["names"],
-                                                                    every["size"])
-        if uids is None or names is None:  # a name (or uid) holding the separator
-            every = store.read(EVERY_NAME.format(uids="uids", names="names"))[0]
-            uids, names = every["uids"], every["names"]
-        marked = {row["uid"]: row for row in store.read(MARKED)}
-        for uid, name in zip(uids, names):
-            if uid in wanted:
-                mark = marked.get(uid)
-                # most persons are neither protected nor a group: their entry is plain
-                out[uid] = {"uid": uid, "name": name} if mark is None else case_entry(
-                    {"uid": uid, "name": name, "protected": mark["protected"],
-                     "group_size": mark["group_size"]}, include_confidential)
-        return out
+        every = every_case(store, include_confidential)
+        return {uid: every[uid] for uid in wanted if uid in every}
     rows = store.read(PERSONS, {"uids": sorted(wanted)})
     for row in rows:
         if row["uid"] not in wanted:
             continue
         out[row["uid"]] = case_entry(row, include_confidential)
     return out
-
-
-#: what a case entry says besides uid and name, as one string: "" for most persons, else
-#: "p" (protected) or "-" (not), then the group size, if any (``marked_entry`` reads it)
-CASE_MARK = (
-    "CASE WHEN p.protected = true OR p.group_size IS NOT NULL THEN "
-    "(CASE WHEN p.protected = true THEN 'p' ELSE '-' END) + coalesce(toString(p.group_size), '') "
-    "ELSE '' END"
-)
 
 
 def marked_entry(uid: str, name: str, mark: str,

@@ -12,16 +12,17 @@ entries listed (facility or organisation type).
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import asdict, dataclass, field
-from operator import itemgetter
+from itertools import islice
+from operator import itemgetter, lt
 from typing import Any
 
 from custodygraph.graph.store import Store
 from custodygraph.ingest.vocabulary import CUSTODY_SIDE_TYPES
-from custodygraph.queries.filters import (CASE_MARK, EVENT_FILTER, Filters, case_list, check,
-                                          event_params, marked_entry, person_scope)
-from custodygraph.queries.lists import nested, strings
+from custodygraph.graph.store import read_together
+from custodygraph.queries.filters import (EVENT_FILTER, Filters, case_list, check, event_params,
+                                          every_case, every_case_statement, person_scope)
+from custodygraph.queries.lists import strings
 
 # Each entry comes with the list of its persons' uids, and its count is the length of that
 # list, so no number can stray from its cases. No count() is asked of the engine (FalkorDB
@@ -40,23 +41,9 @@ RETURN n.uid AS uid, collect(DISTINCT p.uid) AS persons
 # (ingest.writer.derive_edges): ``custody_at`` and ``custody_by`` list the facilities and
 # organisations of the person's custody events, so no event is read. Persons with events
 # but without these lists were written before ingest derived them: then the events are read.
-# One scan of the persons reads both lists of every person, with the name and what marks
-# the person's case entry (protected: "p", then the group size), in uid order. The long
-# lists are the dialect's ``joined``: one string each on FalkorDB, the lists within them
-# joined too, read back by queries.lists and checked against the counts returned with them.
-PERSON_LISTS = """
-MATCH (p:Person) WHERE p.uid IS NOT NULL
-WITH p, coalesce(p.custody_at, []) AS at, coalesce(p.custody_by, []) AS by
-ORDER BY p.uid
-WITH collect(p.uid) AS uids, collect(coalesce(p.name, '')) AS names,
-     collect(""" + CASE_MARK + """) AS marks,
-     collect({at}) AS at_lists, collect({by}) AS by_lists,
-     sum(size(at)) AS at_total, sum(CASE WHEN size(at) > 0 THEN 1 ELSE 0 END) AS at_filled,
-     sum(size(by)) AS by_total, sum(CASE WHEN size(by) > 0 THEN 1 ELSE 0 END) AS by_filled
-RETURN {uids} AS uids, {names} AS names, {marks} AS marks, {at_lists} AS at,
-       {by_lists} AS by, size(uids) AS size, at_total, at_filled, by_total, by_filled
-"""
-# The same lists by entry (when PERSON_LISTS does not split whole, or persons were merged).
+# The lists of persons are long (every case of a prison): ``{persons}`` is the dialect's
+# ``joined(members)``, one string on FalkorDB, read back by queries.lists.strings. The
+# persons come in uid order, as the case lists are given (checked, and sorted if not).
 _DERIVED = """
 MATCH (p:Person) WHERE p.{lists} IS NOT NULL
 WITH p ORDER BY p.uid
@@ -113,10 +100,8 @@ def recurring(store: Store, *, minimum: int = 1, filters: Filters | None = None,
     from custodygraph.queries.resolve import clusters
 
     reps = clusters(store)
-    cases = (_person_lists(store, scope, include_confidential) if derived and not reps
-             else None)
-    if cases is None:
-        cases = _entry_lists(store, filters, scope, derived, reps, include_confidential)
+    cases = (_derived_cases(store, scope, include_confidential) if derived and not reps
+             else _entry_lists(store, filters, scope, derived, reps, include_confidential))
     return _ranked(store, cases, filters.kind, minimum)
 
 
@@ -153,40 +138,46 @@ def _ranked(store: Store, cases: Cases, kind: str | None, minimum: int) -> list[
     return ranked
 
 
-def _person_lists(store: Store, scope: set[str] | None,
-                  include_confidential: bool) -> Cases | None:
-    """The cases of every entry from PERSON_LISTS; None when its lists do not split whole."""
+def _derived_cases(store: Store, scope: set[str] | None,
+                   include_confidential: bool) -> Cases:
+    """The cases of every entry from the lists derived onto the persons: both lists and
+    every person's case entry are read at once (graph.store.read_together)."""
     d = store.dialect
-    row = store.read(PERSON_LISTS.format(
-        at=d.joined("at", inner=True), by=d.joined("by", inner=True), uids=d.joined("uids"),
-        names=d.joined("names"), marks=d.joined("marks"), at_lists=d.joined("at_lists"),
-        by_lists=d.joined("by_lists")))[0]
-    size = row["size"]
-    uids, names, marks = (strings(row[key], size) for key in ("uids", "names", "marks"))
-    at = nested(row["at"], size, int(row["at_total"]), int(row["at_filled"]))
-    by = nested(row["by"], size, int(row["by_total"]), int(row["by_filled"]))
-    if uids is None or names is None or marks is None or at is None or by is None:
-        return None
-    persons = zip(uids, names, marks, at, by)
-    if any(a >= b for a, b in zip(uids, uids[1:])):  # not in uid order after all
-        persons = sorted(persons)
-    places: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    responsible: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    only_responsible: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for uid, name, mark, at_here, by_here in persons:
-        if not (at_here or by_here) or (scope is not None and uid not in scope):
-            continue
-        # most persons are neither protected nor a group: their entry is plain
-        case = marked_entry(uid, name, mark, include_confidential) if mark else {
-            "uid": uid, "name": name}
-        at_here, by_here = set(at_here), set(by_here)  # each case once in a list
-        for facility in at_here:
-            places[facility].append(case)
-        for organization in by_here:
-            responsible[organization].append(case)
-        for organization in by_here - at_here:
-            only_responsible[organization].append(case)
-    return {"place": places, "responsible": responsible, "only_responsible": only_responsible}
+    at_rows, by_rows, (every,) = read_together(store, [
+        (DERIVED_AT.format(persons=d.joined("members")), None),
+        (DERIVED_BY.format(persons=d.joined("members")), None),
+        (every_case_statement(d), None)])
+    cases = every_case(store, include_confidential, every)
+    members: dict[str, dict[str, list[str]]] = {}
+    for role, rows, query in (("place", at_rows, DERIVED_AT), ("responsible", by_rows, DERIVED_BY)):
+        found = [(row["uid"], strings(row["persons"], row["size"])) for row in rows]
+        if any(persons is None for _, persons in found):  # a uid holding the separator
+            found = [(row["uid"], row["persons"])
+                     for row in store.read(query.format(persons="members"))]
+        lists = members[role] = {}
+        for uid, persons in found:
+            if scope is not None:
+                persons = [p for p in persons if p in scope]
+            if not all(map(lt, persons, islice(persons, 1, None))):
+                persons = sorted(set(persons))  # each case once, in uid order
+            if persons:
+                lists[uid] = persons
+    places = members["place"]
+    # a security branch in both roles: the cases it is responsible for but did not hold
+    members["only_responsible"] = {uid: sorted(set(persons).difference(places[uid]))
+                                   for uid, persons in members["responsible"].items()
+                                   if uid in places}
+    out = {role: {uid: list(map(cases.get, persons)) for uid, persons in lists.items()}
+           for role, lists in members.items()}
+    if any(None in persons for lists in out.values() for persons in lists.values()):
+        # persons written since every case was read: look them up
+        missing = {p for lists in members.values() for persons in lists.values()
+                   for p in persons if p not in cases}
+        found = case_list(store, missing, include_confidential)
+        cases |= {p: found.get(p, {"uid": p, "name": ""}) for p in missing}
+        out = {role: {uid: list(map(cases.get, persons)) for uid, persons in lists.items()}
+               for role, lists in members.items()}
+    return out
 
 
 def _entry_lists(store: Store, filters: Filters, scope: set[str] | None, derived: bool,

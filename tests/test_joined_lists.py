@@ -35,12 +35,7 @@ def test_recurrence_is_the_same_joined_and_plain(example, monkeypatch):
     assert any(r["cases"] >= 2 for r in joined)  # lists of several persons were joined
 
 
-def _by_entry(monkeypatch):
-    """Have recurrence read its lists entry by entry, as when the person lists do not split."""
-    monkeypatch.setattr(recurrence, "_person_lists", lambda *args: None)
-
-
-def test_recurrence_is_the_same_by_person_and_by_entry(example, monkeypatch):
+def test_recurrence_is_the_same_from_derived_lists_and_from_events(example, monkeypatch):
     # a protected person and a group, whose case entries say more than uid and name
     example.write("MATCH (p:Person {uid: 'person:sd-2021-02-09-05'}) SET p.group_size = '12'")
     protected = example.read("MATCH (p:Person) WHERE p.custody_at <> [] "
@@ -49,33 +44,33 @@ def test_recurrence_is_the_same_by_person_and_by_entry(example, monkeypatch):
     example.write("MATCH (p:Person {uid: $uid}) SET p.protected = true",
                   {"uid": protected["uid"]})
     for confidential in (False, True):
-        by_person = [r.as_dict() for r in recurring(example, include_confidential=confidential)]
+        derived = [r.as_dict() for r in recurring(example, include_confidential=confidential)]
         with monkeypatch.context() as m:
-            _by_entry(m)
-            by_entry = [r.as_dict() for r in recurring(example,
-                                                       include_confidential=confidential)]
-        assert by_person == by_entry
-    cases = {c["uid"]: c for r in by_person for c in r["persons"]}
+            m.setattr(recurrence, "_by_events_only", lambda filters: False)
+            from_events = [r.as_dict() for r in recurring(example,
+                                                          include_confidential=confidential)]
+        assert derived == from_events
+    cases = {c["uid"]: c for r in derived for c in r["persons"]}
     assert cases["person:sd-2021-02-09-05"]["group_size"] == "12"
     assert cases[protected["uid"]]["name"] == protected["name"]  # the last run shows names
     assert protected["name"] not in {c["name"] for r in recurring(example)
                                      for c in r.persons}
-    assert any(r["roles"] == ["place", "responsible"] for r in by_person)  # both lists merged
+    assert any(r["roles"] == ["place", "responsible"] for r in derived)  # both lists merged
 
 
-@pytest.mark.parametrize("odd", [f"gazetteer:a{INNER}b", f"gazetteer:a{SEPARATOR}b", ""])
-def test_recurrence_reads_by_entry_when_a_list_would_not_split_whole(example, monkeypatch, odd):
-    # a custody list holding a string with a separator, or only one empty string (which
-    # joins into what an empty list does)
-    example.write("MATCH (p:Person {uid: 'person:sd-2021-02-09-05'}) "
-                  "SET p.custody_by = [$odd]", {"odd": odd})
-    calls = []
-    monkeypatch.setattr(recurrence, "_entry_lists",
-                        lambda *args, real=recurrence._entry_lists: calls.append(1) or real(*args))
-    found = [r.as_dict() for r in recurring(example)]
-    assert calls == [1]
-    _by_entry(monkeypatch)
-    assert found == [r.as_dict() for r in recurring(example)]
+@pytest.mark.parametrize("uid", [f"person:odd{SEPARATOR}uid", "person:twice"])
+def test_recurrence_lists_odd_derived_lists_whole_and_once(example, monkeypatch, uid):
+    # a uid holding the separator (the joined lists do not split whole: the plain ones are
+    # read), or a facility listed twice on one person
+    place = example.read("MATCH (f:Facility) RETURN f.uid AS uid ORDER BY uid LIMIT 1")[0]
+    example.write("CREATE (:Person {uid: $uid, name: 'Odd', custody_at: [$f, $f], "
+                  "custody_by: []})", {"uid": uid, "f": place["uid"]})
+    joined = [r.as_dict() for r in recurring(example)]
+    entry = next(r for r in joined if r["uid"] == place["uid"])
+    assert [c["uid"] for c in entry["persons"]].count(uid) == 1
+    assert entry["cases"] == len(entry["persons"])
+    monkeypatch.setattr(example, "dialect", NeoSpelling(example.dialect))
+    assert [r.as_dict() for r in recurring(example)] == joined
 
 
 @pytest.mark.parametrize("lists", [[], [[]], [["a"]], [[], ["a", "b"], []], [["a", ""]],
@@ -151,3 +146,17 @@ def test_codetention_reads_plain_rows_when_a_list_would_not_split_whole(example,
     monkeypatch.setattr(example, "read", read)
     assert _codetention(example) == before
     assert any(plain)
+
+
+def test_recurrence_looks_up_a_person_written_after_every_case_was_read(example, monkeypatch):
+    whole = [r.as_dict() for r in recurring(example)]
+    someone = whole[0]["persons"][0]["uid"]
+    real = recurrence.every_case
+
+    def read_before_someone_was_written(*args, **kwargs):
+        cases = real(*args, **kwargs)
+        del cases[someone]
+        return cases
+
+    monkeypatch.setattr(recurrence, "every_case", read_before_someone_was_written)
+    assert [r.as_dict() for r in recurring(example)] == whole
