@@ -19,7 +19,8 @@ Overlaps are counted in days, both ends included; an overlap that runs open has 
 Candidates are found through the derived ``HELD_AT`` edges. Ingest stores on each one the
 person's stays at the facility (``stays``, see ``encode_stays``), computed from the whole
 chain by the same code as here, and the earliest date those stays reach (``stays_from``), so
-one statement reads every candidate with their stays and nothing else. For an edge written
+one statement per dated stay of the person reads every candidate with their stays and
+nothing else (the statements run at once where the store can). For an edge written
 before ingest stored stays, the candidate's stays are rebuilt from their chain. Either way
 the answer is exactly what the custody chains say.
 """
@@ -30,7 +31,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any, Iterable
 
-from custodygraph.graph.store import Store
+from custodygraph.graph.store import Store, read_together
 from custodygraph.ingest.vocabulary import HELD_TYPES
 from custodygraph.queries.custody import (Step, custody_part, order_events, outlines,
                                           step_groups)
@@ -271,9 +272,13 @@ def codetained(store: Store, person: str, *, include_confidential: bool = False)
     overlaps: dict[str, list[Overlap]] = {}
     names: dict[str, dict[str, Any]] = {}
     rebuild: set[str] = set()  # candidates whose stays are not on their edges
-    for a in dated:
-        params = {"facility": a.facility["uid"], "lo": _reach_from(a), "hi": a.latest}
-        for other, case, events, encoded in _candidates(store, params, include_confidential):
+    asked = [{"facility": a.facility["uid"], "lo": _reach_from(a), "hi": a.latest}
+             for a in dated]
+    statement = _joined_candidates(store.dialect)
+    answers = read_together(store, [(statement, params) for params in asked])
+    for a, params, (row,) in zip(dated, asked, answers):
+        for other, case, events, encoded in _candidates(store, params, row,
+                                                        include_confidential):
             if other == uid:
                 continue
             names[other] = case
@@ -312,15 +317,20 @@ def codetained(store: Store, person: str, *, include_confidential: bool = False)
                        [s for s in mine if not _dated(s)])
 
 
-def _candidates(store: Store, params: dict[str, Any], include_confidential: bool
-                ) -> Iterable[tuple[str, dict[str, Any], list[str], list[str] | None]]:
-    """(uid, case entry, HELD_AT events, HELD_AT stays) of each candidate: from
-    JOINED_CANDIDATES, or from CANDIDATES when those lists do not split whole."""
-    d = store.dialect
-    row = store.read(JOINED_CANDIDATES.format(
+def _joined_candidates(d: Any) -> str:
+    """JOINED_CANDIDATES with its lists joined by the dialect ``d``."""
+    return JOINED_CANDIDATES.format(
         events=d.joined("events", inner=True), stays=d.joined("stays", inner=True),
         uids=d.joined("uids"), names=d.joined("names"), marks=d.joined("marks"),
-        event_lists=d.joined("event_lists"), stay_lists=d.joined("stay_lists")), params)[0]
+        event_lists=d.joined("event_lists"), stay_lists=d.joined("stay_lists"))
+
+
+def _candidates(store: Store, params: dict[str, Any], row: dict[str, Any],
+                include_confidential: bool
+                ) -> Iterable[tuple[str, dict[str, Any], list[str], list[str] | None]]:
+    """(uid, case entry, HELD_AT events, HELD_AT stays) of each candidate: from ``row``,
+    the answer of JOINED_CANDIDATES to ``params``, or from CANDIDATES when its lists do not
+    split whole."""
     size = row["size"]
     uids, names, marks = (strings(row[key], size) for key in ("uids", "names", "marks"))
     events = nested(row["events"], size, int(row["events_total"] or 0),
