@@ -237,11 +237,14 @@ MATCH (p:Person {uid: u})
 RETURN p.uid AS uid, p.name AS name, p.protected AS protected, p.group_size AS group_size
 """
 #: what a case entry says besides uid and name, as one string: "" for most persons, else
-#: "p" (protected) or "-" (not), then the group size, if any (``marked_entry`` reads it)
+#: "p" (protected) or "-" (not), then the group size, if any (``marked_entry`` reads it).
+#: A person is protected unless the flag is missing or false: a flag of any other value
+#: (written by hand, say "yes") redacts, as it would if the comparison failed.
+_NOT_PROTECTED = "(p.protected IS NULL OR p.protected = false)"
 CASE_MARK = (
-    "CASE WHEN p.protected = true OR p.group_size IS NOT NULL THEN "
-    "(CASE WHEN p.protected = true THEN 'p' ELSE '-' END) + coalesce(toString(p.group_size), '') "
-    "ELSE '' END"
+    f"CASE WHEN {_NOT_PROTECTED} AND p.group_size IS NULL THEN '' "
+    f"ELSE (CASE WHEN {_NOT_PROTECTED} THEN '-' ELSE 'p' END) "
+    "+ coalesce(toString(p.group_size), '') END"
 )
 
 

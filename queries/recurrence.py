@@ -17,9 +17,8 @@ from itertools import islice
 from operator import itemgetter, lt
 from typing import Any
 
-from custodygraph.graph.store import Store
+from custodygraph.graph.store import Store, read_together
 from custodygraph.ingest.vocabulary import CUSTODY_SIDE_TYPES
-from custodygraph.graph.store import read_together
 from custodygraph.queries.filters import (EVENT_FILTER, Filters, case_list, check, event_params,
                                           every_case, every_case_statement, person_scope)
 from custodygraph.queries.lists import strings

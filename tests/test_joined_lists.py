@@ -160,3 +160,15 @@ def test_recurrence_looks_up_a_person_written_after_every_case_was_read(example,
 
     monkeypatch.setattr(recurrence, "every_case", read_before_someone_was_written)
     assert [r.as_dict() for r in recurring(example)] == whole
+
+
+@pytest.mark.parametrize("flag", [True, "yes", 1])
+def test_any_protected_flag_but_false_redacts_in_long_lists(example, monkeypatch, flag):
+    person = example.read("MATCH (p:Person) WHERE p.custody_at <> [] "
+                          "RETURN p.uid AS uid, p.name AS name ORDER BY uid LIMIT 1")[0]
+    example.write("MATCH (p:Person {uid: $uid}) SET p.protected = $flag",
+                  {"uid": person["uid"], "flag": flag})
+    monkeypatch.setattr(filters, "SCAN_ABOVE", 0)  # every case entry from the joined lists
+    shown = {c["name"] for r in recurring(example) for c in r.persons}
+    assert person["name"] not in shown
+    assert case_list(example, {person["uid"]})[person["uid"]]["name"] != person["name"]
