@@ -340,6 +340,5 @@ def _candidates(store: Store, params: dict[str, Any], row: dict[str, Any],
     if uids is None or names is None or marks is None or events is None or stays is None:
         return [(r["uid"], case_entry(r, include_confidential), r["events"], r["stays"])
                 for r in store.read(CANDIDATES, params)]
-    return [(uid, marked_entry(uid, name, mark, include_confidential) if mark else
-             {"uid": uid, "name": name}, these, stored)
+    return [(uid, marked_entry(uid, name, mark, include_confidential), these, stored)
             for uid, name, mark, these, stored in zip(uids, names, marks, events, stays)]

@@ -277,9 +277,8 @@ def every_case(store: Store, include_confidential: bool = False,
     if uids is None or names is None or marks is None:
         row = store.read(every_case_statement(store.dialect, joined=False))[0]
         uids, names, marks = row["uids"], row["names"], row["marks"]
-    # most persons are neither protected nor a group: their entry is plain
-    return {uid: marked_entry(uid, name, mark, include_confidential) if mark else
-            {"uid": uid, "name": name} for uid, name, mark in zip(uids, names, marks)}
+    return {uid: marked_entry(uid, name, mark, include_confidential)
+            for uid, name, mark in zip(uids, names, marks)}
 
 
 #: above this many persons, reading every person is quicker than looking each one up
@@ -307,11 +306,13 @@ def case_list(store: Store, uids, include_confidential: bool = False) -> dict[st
 
 def marked_entry(uid: str, name: str, mark: str,
                  include_confidential: bool = False) -> dict[str, Any]:
-    """The case entry of a person from their ``CASE_MARK``.
+    """The case entry of a person from their ``CASE_MARK`` ("" for most: uid and name).
 
     >>> marked_entry("person:a", "A", "p", False)["name"] != "A", marked_entry("x", "X", "-12")
     (True, {'uid': 'x', 'name': 'X', 'group_size': '12'})
     """
+    if not mark:
+        return {"uid": uid, "name": name}
     return case_entry({"uid": uid, "name": name, "protected": mark[:1] == "p",
                        "group_size": mark[1:] or None}, include_confidential)
 
