@@ -149,12 +149,8 @@ def _derived_cases(store: Store, scope: set[str] | None,
     cases = every_case(store, include_confidential, every)
     members: dict[str, dict[str, list[str]]] = {}
     for role, rows, query in (("place", at_rows, DERIVED_AT), ("responsible", by_rows, DERIVED_BY)):
-        found = [(row["uid"], strings(row["persons"], row["size"])) for row in rows]
-        if any(persons is None for _, persons in found):  # a uid holding the separator
-            found = [(row["uid"], row["persons"])
-                     for row in store.read(query.format(persons="members"))]
         lists = members[role] = {}
-        for uid, persons in found:
+        for uid, persons in _derived_lists(store, query, rows):
             if scope is not None:
                 persons = [p for p in persons if p in scope]
             if not all(map(lt, persons, islice(persons, 1, None))):
@@ -205,10 +201,13 @@ def _entry_lists(store: Store, filters: Filters, scope: set[str] | None, derived
             for role, lists in members.items()}
 
 
-def _derived_lists(store: Store, query: str) -> list[tuple[str, list[str]]]:
-    """(entry uid, persons) from DERIVED_AT or DERIVED_BY: joined lists where every one
-    splits back whole, else the plain lists."""
-    rows = store.read(query.format(persons=store.dialect.joined("members")))
+def _derived_lists(store: Store, query: str, rows: list[dict[str, Any]] | None = None
+                   ) -> list[tuple[str, list[str]]]:
+    """(entry uid, persons) from DERIVED_AT or DERIVED_BY (its joined answer ``rows``, read
+    here unless given): joined lists where every one splits back whole, else the plain
+    lists."""
+    if rows is None:
+        rows = store.read(query.format(persons=store.dialect.joined("members")))
     found = [(row["uid"], strings(row["persons"], row["size"])) for row in rows]
     if all(members is not None for _, members in found):
         return found
