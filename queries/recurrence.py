@@ -157,11 +157,7 @@ def _derived_cases(store: Store, scope: set[str] | None,
                 persons = sorted(set(persons))  # each case once, in uid order
             if persons:
                 lists[uid] = persons
-    places = members["place"]
-    # a security branch in both roles: the cases it is responsible for but did not hold
-    members["only_responsible"] = {uid: sorted(set(persons).difference(places[uid]))
-                                   for uid, persons in members["responsible"].items()
-                                   if uid in places}
+    members["only_responsible"] = _only_responsible(members)
     out = {role: {uid: list(map(cases.get, persons)) for uid, persons in lists.items()}
            for role, lists in members.items()}
     if any(None in persons for lists in out.values() for persons in lists.values()):
@@ -194,11 +190,17 @@ def _entry_lists(store: Store, filters: Filters, scope: set[str] | None, derived
         for persons in lists.values():
             everyone |= persons
     names = case_list(store, everyone, include_confidential)
-    places = members["place"]
-    members["only_responsible"] = {uid: persons - places.get(uid, set())
-                                   for uid, persons in members["responsible"].items()}
+    members["only_responsible"] = _only_responsible(members)
     return {role: {uid: [names[p] for p in sorted(persons)] for uid, persons in lists.items()}
             for role, lists in members.items()}
+
+
+def _only_responsible(members: dict[str, dict[str, Any]]) -> dict[str, list[str]]:
+    """For each entry in both roles (a security branch that held and arrested people), the
+    persons it is responsible for but did not hold, in uid order."""
+    places = members["place"]
+    return {uid: sorted(set(persons).difference(places[uid]))
+            for uid, persons in members["responsible"].items() if uid in places}
 
 
 def _derived_lists(store: Store, query: str, rows: list[dict[str, Any]] | None = None
