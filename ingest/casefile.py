@@ -123,7 +123,8 @@ class CaseFileReader:
         self.spelled: dict[str, dict[str, str]] = {k: {} for k in self.refs}
         # (kind, node, uid) of entries whose part_of or location is resolved after all
         self._parents: list[tuple[str, Node, str]] = []
-        self._record_ids: set[str] = set()
+        #: event uid -> the record_id that gave it (None: from the person and position)
+        self._event_uids: dict[str, str | None] = {}
 
     # -- problems and places --------------------------------------------------------------
     def where(self, node, key=None) -> rec.Where:
@@ -457,11 +458,19 @@ class CaseFileReader:
         etype = self.term(node, "event", vocab.EVENT_TYPES, vocab.EVENT_SYNONYMS)
         confidence = self.term(node, "confidence", vocab.CONFIDENCE)
         record_id = self.text(node, "record_id")
-        if record_id and record_id in self._record_ids:
-            self.problem(node, "record_id", f"record_id {record_id!r} is used twice",
-                         "every event needs its own record_id")
-        if record_id:
-            self._record_ids.add(record_id)
+        event_uid = make_uid("event", record_id) if record_id else make_uid(
+            "event", person_local, str(position))
+        if event_uid not in self._event_uids:
+            self._event_uids[event_uid] = record_id
+        else:  # written, the second event would meet the first's node
+            first = self._event_uids[event_uid]
+            if first == record_id:
+                self.problem(node, "record_id", f"record_id {record_id!r} is used twice",
+                             "every event needs its own record_id")
+            else:
+                self.problem(node, "record_id", f"record_id {record_id!r} and {first!r} would be "
+                             "one event: ids are compared without case and punctuation",
+                             "give every event a record_id that differs in letters or digits")
         earliest = latest = edtf = qualifier = None
         try:
             reading = parse_date(self.text(node, "date"))
@@ -492,8 +501,7 @@ class CaseFileReader:
                          "add sources: [id of a declared source]")
         sequence = self.integer(node, "sequence")
         event = rec.Event(
-            make_uid("event", record_id) if record_id else make_uid(
-                "event", person_local, str(position)),
+            event_uid,
             self.where(node),
             person=person_uid,
             type=etype or "",

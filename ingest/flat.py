@@ -38,7 +38,7 @@ from custodygraph.errors import InvalidInput, Problem
 from custodygraph.graph import schema
 from custodygraph.ingest import vocabulary as vocab
 from custodygraph.ingest.dates import OPEN_ENDS, DateError, DateReading, _qualifier, parse_date
-from custodygraph.ingest.keys import make_uid
+from custodygraph.ingest.keys import event_uid, make_uid
 from custodygraph.ingest.records import Where
 
 #: the documented columns, in order (docs/flat-format.md)
@@ -846,6 +846,26 @@ class FlatRecord:
     organization_type: str | None = None
     location: str | None = None
     notes: str | None = None
+    #: the uid of the event the row records (``record_uid``)
+    uid: str = ""
+
+
+def record_uid(record_id: str | None, person_id: str, event: str, date_edtf: str | None,
+               date_text: str | None, place: str | None, sequence: int | None) -> str:
+    """The uid of the event a row records: from its record_id, or else from its person,
+    event type, date, place (the facility, else the location) and sequence, so that the same
+    row read again is the same event.
+
+    >>> record_uid("SD-1", "P", "arrest", None, None, None, None)
+    'event:sd-1'
+    >>> record_uid(None, "P", "arrest", "2018", None, "X", 1) == make_uid(
+    ...     "event", "P", "arrest", "2018", "X", "1")
+    True
+    """
+    if record_id:
+        return event_uid(record_id)
+    return make_uid("event", person_id, event, date_edtf or date_text or "", place or "",
+                    str(sequence))
 
 
 def parse_boolean(text: str) -> bool | None:
@@ -1127,10 +1147,12 @@ def parse_row(row: Row, context: FlatContext | None = None
         return None, p.problems
     if context is not None:
         sources = context.sources_of(row, sources, p)
+    uid = record_uid(fields["record_id"], person_id, event, fields.get("date_edtf"), date_text,
+                     facility or fields["location"], fields["sequence"])
     record = FlatRecord(
         row.where(), person_id, person, event, sources, confidence, facility=facility,
         facility_type=facility_type, organization=organization,
-        organization_type=organization_type, **fields)
+        organization_type=organization_type, uid=uid, **fields)
     if context is not None:
         context.check(row, record, p)
     if p.problems:
@@ -1166,11 +1188,12 @@ class FlatContext:
 
     Memory grows with what must be remembered, never with the text of the rows: about 200
     bytes for each distinct person and each distinct source (its type, date, confidentiality
-    and first line), and 16 bytes for each record_id (a hash and a line). Repeated record_ids
-    are reported by ``finish()`` once the last row is read.
+    and first line), and 24 bytes for each row (hashes of its event uid and record_id, and its
+    line). Two rows that record one event (the same uid: ``record_uid``) are reported by
+    ``finish()`` once the last row is read: written, the second would meet the first's node.
     """
 
-    #: record_id hashes are kept in this many buckets, so that finish() sorts small lists
+    #: event uid hashes are kept in this many buckets, so that finish() sorts small lists
     BUCKETS = 256
 
     def __init__(self, names=None) -> None:
@@ -1184,6 +1207,8 @@ class FlatContext:
         self.person_uids: dict[str, tuple[str, int]] = {}
         self._ids = [array("q") for _ in range(self.BUCKETS)]
         self._id_lines = [array("q") for _ in range(self.BUCKETS)]
+        #: hash of each row's record_id, 0 for none: what finish() says of a repeat
+        self._id_given = [array("q") for _ in range(self.BUCKETS)]
         self._id_row: Row | None = None
 
     def sources_of(self, row: Row, sources: tuple[SourceRef, ...], p: _Parse
@@ -1275,31 +1300,52 @@ class FlatContext:
                 merged[index] = merged[index] or digest[index]
             if merged != before:
                 self.persons[record.person_id] = _PACK.pack(*merged, line)
-        if record.record_id:
-            if self._id_row is None:
-                self._id_row = row
-            digest = hash(record.record_id)
-            self._ids[digest % self.BUCKETS].append(digest)
-            self._id_lines[digest % self.BUCKETS].append(row.line)
+        if self._id_row is None:
+            self._id_row = row
+        digest = hash(record.uid or record_uid(
+            record.record_id, record.person_id, record.event, record.date_edtf,
+            record.date_text, record.facility or record.location, record.sequence))
+        bucket = digest % self.BUCKETS
+        self._ids[bucket].append(digest)
+        self._id_lines[bucket].append(row.line)
+        self._id_given[bucket].append(hash(record.record_id) if record.record_id else 0)
 
     def finish(self) -> list[Problem]:
-        """Problems that only the whole file shows: a record_id used on two rows."""
+        """Problems that only the whole file shows: two rows that record one event."""
         template = self._id_row
         if template is None:
             return []
         repeats = []
-        for ids, lines in zip(self._ids, self._id_lines):
+        for ids, lines, given in zip(self._ids, self._id_lines, self._id_given):
             order = sorted(range(len(ids)), key=lambda i: (ids[i], lines[i]))
+            first = None  # each repeat is compared with the first row of its event
             for a, b in zip(order, order[1:]):
-                if ids[a] == ids[b]:
-                    repeats.append((lines[b], lines[a]))
+                if ids[a] != ids[b]:
+                    first = None
+                    continue
+                first = a if first is None else first
+                repeats.append((lines[b], lines[first], given[b], given[first]))
         problems = []
-        for again, first in sorted(repeats):
+        for again, first, id_here, id_there in sorted(repeats):
             probe = Row(template.file, again, template.cells, template.sheet, [],
                         template._columns)
-            problems.append(probe.problem(
-                "record_id", "the record_id of this row is already used on "
-                f"{template.layout.row_name(first)}", "every event needs its own record_id"))
+            there = template.layout.row_name(first)
+            if id_here and id_here == id_there:
+                message = f"the record_id of this row is already used on {there}"
+                hint = "every event needs its own record_id"
+            elif id_here and id_there:
+                message = (f"the record_id of this row and that of {there} would be one event: "
+                           "ids are compared without case and punctuation")
+                hint = "give every event a record_id that differs in letters or digits"
+            elif not id_here and not id_there:
+                message = (f"this row repeats {there}: the same person_id, event, date, place "
+                           "and sequence, and neither has a record_id")
+                hint = ("remove the repeated row, or give both rows a record_id if they are "
+                        "two events")
+            else:
+                message = f"this row and {there} would be one event"
+                hint = "give both rows a record_id of their own"
+            problems.append(probe.problem("record_id", message, hint))
         return problems
 
 

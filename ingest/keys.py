@@ -87,6 +87,26 @@ def _uid(prefix: str, part: str) -> str:
     return f"{prefix}:{hashlib.sha256(part.encode('utf-8')).hexdigest()[:24]}"
 
 
+_PLAIN_ID = re.compile(r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*")
+_ARTICLE_WORD = re.compile(r"(?:^|-)[ae]l(?:-|$)", re.IGNORECASE)
+
+
+def event_uid(record_id: str) -> str:
+    """``make_uid("event", record_id)``, quicker for the plain ids most files use.
+
+    An id of ASCII letters and digits in hyphenated words, at most 80 characters and with no
+    word "al" or "el" (articles, which the slug rewrites), is its own slug in lower case;
+    every other id goes through make_uid (a test checks that both agree).
+
+    >>> event_uid("SD-2021-02-09-05-b"), event_uid("X-al-5") == make_uid("event", "X-al-5")
+    ('event:sd-2021-02-09-05-b', True)
+    """
+    if len(record_id) <= 80 and _PLAIN_ID.fullmatch(record_id) and \
+            not _ARTICLE_WORD.search(record_id):
+        return "event:" + record_id.lower()
+    return make_uid("event", record_id)
+
+
 def facility_uid(kind: str, name: str) -> str:
     """The uid of a facility: a security branch shares one node with the organisation.
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 import functools
 import gc
 import marshal
-import re
 import struct
 import tempfile
 from contextlib import contextmanager, nullcontext
@@ -107,26 +106,6 @@ def _flat_uids(r, names) -> dict[str, str | None]:
     }
 
 
-_PLAIN_ID = re.compile(r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*")
-_ARTICLE_WORD = re.compile(r"(?:^|-)[ae]l(?:-|$)", re.IGNORECASE)
-
-
-def event_uid(record_id: str) -> str:
-    """``make_uid("event", record_id)``, quicker for the plain ids most files use.
-
-    An id of ASCII letters and digits in hyphenated words, at most 80 characters and with no
-    word "al" or "el" (articles, which the slug rewrites), is its own slug in lower case;
-    every other id goes through make_uid (a test checks that both agree).
-
-    >>> event_uid("SD-2021-02-09-05-b"), event_uid("X-al-5") == make_uid("event", "X-al-5")
-    ('event:sd-2021-02-09-05-b', True)
-    """
-    if len(record_id) <= 80 and _PLAIN_ID.fullmatch(record_id) and \
-            not _ARTICLE_WORD.search(record_id):
-        return "event:" + record_id.lower()
-    return make_uid("event", record_id)
-
-
 def prepare_flat_file(path: Path, *, encoding: str | None = None,
                       mapping: str | Path | None = None, names=None, **_options) -> Prepared:
     """A CSV, XLSX or JSON Lines file: checked in one streaming pass, written in a second.
@@ -203,9 +182,7 @@ def prepare_flat_file(path: Path, *, encoding: str | None = None,
                 name_keys(r.person, r.person_name_ar, *r.person_aliases),
                 r.gender, r.birth_year, uids["hometown"], bool(r.protected)))
         batch.append((
-            event_uid(r.record_id) if r.record_id else make_uid(
-                "event", r.person_id, r.event, r.date_edtf or r.date_text or "",
-                r.facility or r.location or "", str(r.sequence)),
+            r.uid,
             where.file, where.line, uids["person"], r.event, r.earliest, r.latest,
             r.date_text, r.date_edtf, r.date_qualifier, r.sequence, r.confidence, r.notes,
             r.record_id, uids["facility"], uids["location"], uids["organization"],

@@ -110,6 +110,23 @@ def test_duplicate_record_id_and_missing_fields(run, store, tmp_path):
                     "an event needs at least one source")
 
 
+def test_record_ids_that_would_be_one_event(run, store, tmp_path):
+    path = write(tmp_path, """\
+        - record_id: SD-1
+          event: arrest
+          sources: [s1]
+          confidence: high
+        - record_id: sd.1
+          event: detention
+          sources: [s1]
+          confidence: high
+        """)
+    assert_rejected(run, store, path,
+                    f"{path}:18:20: record_id 'sd.1' and 'SD-1' would be one event: ids are "
+                    "compared without case and punctuation (give every event a record_id that "
+                    "differs in letters or digits)")
+
+
 def test_unknown_field_suggests_the_known_one(run, store, tmp_path):
     path = write(tmp_path, """\
         - event: arrest

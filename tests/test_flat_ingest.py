@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from custodygraph.ingest import flat
 from custodygraph.ingest import records as rec
 from custodygraph.ingest.gazetteer import NameResolver
-from custodygraph.ingest.keys import make_uid, name_keys
-from custodygraph.ingest.run import event_uid, prepare_flat_file
+from custodygraph.ingest.keys import event_uid, make_uid, name_keys
+from custodygraph.ingest.run import prepare_flat_file
 
 from conftest import ROOT
 
@@ -141,6 +141,35 @@ def test_person_details_a_later_row_adds_and_ids_that_would_merge_are_refused(ru
         f"{path}:5:5: 'person_aliases' of person id 'AB-1' is given here but not on their "
         "first row (line 2) (give a person's details on their first row; later rows may repeat "
         "them or leave them empty)",
+        "3 problem(s) found; nothing was written.",
+    ]
+    assert store.read("MATCH (n) RETURN count(n) AS n") == [{"n": 0}]
+
+
+def test_rows_that_would_be_one_event_are_refused_before_anything_is_written(run, store,
+                                                                             tmp_path):
+    # Written, the second row of each pair would meet the first's event node: the store
+    # refused it half-way through the ingest. The check pass now names both rows.
+    path = tmp_path / "events.csv"
+    path.write_text(
+        "record_id,person,person_id,event,date,facility,facility_type,source,source_type,"
+        "confidence,sequence\n"
+        ",Ali A,P-1,arrest,2012-03,,,s1,report,high,1\n"
+        ",Ali A,P-1,arrest,2012-03,,,s1,,high,1\n"
+        ",Ali A,P-1,arrest,2012-03,,,s1,,high,2\n"
+        "SD-1,Ali A,P-1,detention,2012-04,,,s1,,high,3\n"
+        "sd.1,Ali A,P-1,detention,2012-05,,,s1,,high,4\n"
+        "SD-1,Ali A,P-1,release,2013,,,s1,,high,5\n", encoding="utf-8")
+    result = run("ingest", path, ok=False)
+    assert result.output.splitlines() == [
+        f"Error: {path}:3:1: this row repeats line 2: the same person_id, event, date, place and "
+        "sequence, and neither has a record_id (remove the repeated row, or give both rows a "
+        "record_id if they are two events)",
+        f"{path}:6:1: the record_id of this row and that of line 5 would be one event: ids are "
+        "compared without case and punctuation (give every event a record_id that differs in "
+        "letters or digits)",
+        f"{path}:7:1: the record_id of this row is already used on line 5 (every event needs "
+        "its own record_id)",
         "3 problem(s) found; nothing was written.",
     ]
     assert store.read("MATCH (n) RETURN count(n) AS n") == [{"n": 0}]
