@@ -7,7 +7,7 @@ import queue
 import threading
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 import redis
 from falkordb import FalkorDB
@@ -160,7 +160,8 @@ class FalkorStore:
         goes on preparing the next ones (the server is another process, so both cores work).
 
         The graph goes through the same statements in the same order as without the block:
-        a read first waits for every write before it, the first write the server refuses
+        a read first waits for every write before it (``read_aside`` does not, for what those
+        writes cannot touch), the first write the server refuses
         is raised at the next read, write or the end of the block, and no later write is
         sent after it. ``write`` returns no counts here (``statements`` is 1).
         """
@@ -183,6 +184,14 @@ class FalkorStore:
         if self._pipe is not None:
             self._pipe.wait()
 
+    def when_written(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` once every write before it is written: at once, or in a
+        pipelined block from the writer thread, so the caller need not wait for it."""
+        if self._pipe is not None:
+            self._pipe.put(callback)
+        else:
+            callback()
+
     def _run(self, method, query: str, params: dict[str, Any] | None):
         return self._send(method, with_params(query, params))
 
@@ -199,6 +208,12 @@ class FalkorStore:
 
     def read(self, query: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         self.flush()
+        return _rows(self._run(self.graph.ro_query, query, params))
+
+    def read_aside(self, query: str, params: dict[str, Any] | None = None
+                   ) -> list[dict[str, Any]]:
+        """``read`` without waiting for the writes queued in a pipelined block (it runs on
+        a connection of its own meanwhile): only for what those writes cannot touch."""
         return _rows(self._run(self.graph.ro_query, query, params))
 
     def read_many(self, statements: list[tuple[str, dict[str, Any] | None]]
@@ -315,13 +330,15 @@ class _Pipe:
     """The writer thread of ``FalkorStore.pipelined``: statements in order, stop at the first
     the server refuses."""
 
-    #: statements waiting to be sent; the caller blocks when it is this far ahead
-    DEPTH = 3
+    #: statements waiting to be sent; the caller blocks when it is this far ahead. An
+    #: ingest prepares a batch's statements in bursts (derived edges come after the events),
+    #: and with only 3 the server sat idle between them: 12 (about 20 MB) keeps it busy.
+    DEPTH = 12
 
     def __init__(self, store: FalkorStore):
         self.store = store
         self.error: BaseException | None = None
-        self.queue: queue.Queue[str | None] = queue.Queue(self.DEPTH)
+        self.queue: queue.Queue[str | Callable[[], None] | None] = queue.Queue(self.DEPTH)
         self.thread = threading.Thread(target=self._work, name="custodygraph-writer",
                                        daemon=True)
         self.thread.start()
@@ -333,13 +350,16 @@ class _Pipe:
                 if text is None:
                     return
                 if self.error is None:
-                    self.store._send(self.store.graph.query, text)
+                    if callable(text):  # when_written
+                        text()
+                    else:
+                        self.store._send(self.store.graph.query, text)
             except BaseException as exc:  # raised in the caller's thread by check()
                 self.error = exc
             finally:
                 self.queue.task_done()
 
-    def put(self, text: str) -> None:
+    def put(self, text: str | Callable[[], None]) -> None:
         self.check()
         self.queue.put(text)
 

@@ -91,3 +91,11 @@ def read_together(store: Store, statements: list[tuple[str, dict[str, Any] | Non
     if many is not None:
         return many(statements)
     return [store.read(query, params) for query, params in statements]
+
+
+def read_aside(store: Store, query: str, params: dict[str, Any] | None = None
+               ) -> list[dict[str, Any]]:
+    """The rows of a read statement that what the store has queued to write cannot change:
+    where it pipelines writes (``read_aside``) the read does not wait for them."""
+    aside = getattr(store, "read_aside", None)
+    return (aside or store.read)(query, params)

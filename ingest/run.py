@@ -352,7 +352,10 @@ def ingest_file(store: Store, path: str | Path, *, dry_run: bool = False,
     for persons, events in prepared.batches():
         fresh = [p for p in persons if p.uid not in seen_persons]
         seen_persons.update(p.uid for p in fresh)
-        batch_plan = writer.plan(store, [(rec.Person, fresh), (rec.Event, events)], batch_size)
+        # no earlier batch wrote these persons (``fresh``) or events (a file records each
+        # event on one row), so they are planned while those batches are still being written
+        batch_plan = writer.plan(store, [(rec.Person, fresh), (rec.Event, events)], batch_size,
+                                 aside=True)
         totals.add(batch_plan)
         if batch_plan.problems:  # cannot happen for persons and events; kept as a guard
             raise InvalidInput(batch_plan.problems)
@@ -361,10 +364,13 @@ def ingest_file(store: Store, path: str | Path, *, dry_run: bool = False,
             if not dry_run:
                 writer.write_cases(store, batch_plan, run_params["uid"], batch_size)
         done += len(events)
-        if progress:
-            if hasattr(store, "flush"):  # what progress reports is written, not queued
-                store.flush()
-            progress(done, prepared.events)
+        if progress:  # what progress reports is written, not queued
+            report = functools.partial(progress, done, prepared.events)
+            when_written = getattr(store, "when_written", None)
+            if when_written:
+                when_written(report)
+            else:
+                report()
     counts = {name: asdict(c) for name, c in totals.counts.items()}
     new_names = names.listed_new()
     if run_params is None:

@@ -20,12 +20,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import partial
 from operator import attrgetter
 from typing import Any, Iterable, Iterator
 
 from custodygraph.errors import InvalidInput, Problem
 from custodygraph.graph import schema
-from custodygraph.graph.store import DEFAULT_BATCH, Store, chunks
+from custodygraph.graph.store import DEFAULT_BATCH, Store, chunks, read_aside
 from custodygraph.ingest import records as rec
 from custodygraph.ingest.vocabulary import CONFIDENCE, CUSTODY_SIDE_TYPES, HELD_TYPES, MEMBER_TYPES
 
@@ -199,8 +200,14 @@ ENTITY_CLASSES = (rec.Location, rec.Organization, rec.Facility, rec.Source)
 
 
 def plan(store: Store, groups: Iterable[tuple[type, list[rec.Entity]]],
-         batch_size: int = DEFAULT_BATCH) -> Plan:
-    """Compare records with the graph; nothing is written."""
+         batch_size: int = DEFAULT_BATCH, *, aside: bool = False) -> Plan:
+    """Compare records with the graph; nothing is written.
+
+    ``aside``: no write still queued can touch these records (an ingest plans the records
+    of a batch while the batches before it are being written; none of them wrote these),
+    so their stored digests are read without waiting for those writes (``read_aside``).
+    """
+    read = partial(read_aside, store) if aside else store.read
     result = Plan()
     for cls, items in groups:
         kind = KINDS[cls]
@@ -208,7 +215,7 @@ def plan(store: Store, groups: Iterable[tuple[type, list[rec.Entity]]],
         stored: dict[str, dict[str, Any]] = {}
         for start in range(0, len(items), batch_size):
             uids = [r.uid for r in items[start:start + batch_size]]
-            for row in store.read(query, {"uids": uids}):
+            for row in read(query, {"uids": uids}):
                 stored[row["uid"]] = row
         counts = result.counts[kind.name]
         for record in items:
