@@ -330,15 +330,18 @@ class _Pipe:
     """The writer thread of ``FalkorStore.pipelined``: statements in order, stop at the first
     the server refuses."""
 
-    #: statements waiting to be sent; the caller blocks when it is this far ahead. An
+    #: characters of statements waiting to be sent; the caller blocks when it is this far
+    #: ahead (a statement larger than this is still queued once the queue is empty). An
     #: ingest prepares a batch's statements in bursts (derived edges come after the events),
-    #: and with only 3 the server sat idle between them: 12 (about 20 MB) keeps it busy.
-    DEPTH = 12
+    #: and with room for only 3 statements the server sat idle between them.
+    AHEAD = 8 * 2**20
 
     def __init__(self, store: FalkorStore):
         self.store = store
         self.error: BaseException | None = None
-        self.queue: queue.Queue[str | Callable[[], None] | None] = queue.Queue(self.DEPTH)
+        self.queue: queue.Queue[str | Callable[[], None] | None] = queue.Queue()
+        self.room = threading.Condition()
+        self.queued = 0  # characters in the queue
         self.thread = threading.Thread(target=self._work, name="custodygraph-writer",
                                        daemon=True)
         self.thread.start()
@@ -357,10 +360,19 @@ class _Pipe:
             except BaseException as exc:  # raised in the caller's thread by check()
                 self.error = exc
             finally:
+                if isinstance(text, str):
+                    with self.room:
+                        self.queued -= len(text)
+                        self.room.notify()
                 self.queue.task_done()
 
     def put(self, text: str | Callable[[], None]) -> None:
         self.check()
+        if isinstance(text, str):
+            with self.room:
+                while self.queued and self.queued + len(text) > self.AHEAD:
+                    self.room.wait()
+                self.queued += len(text)
         self.queue.put(text)
 
     def wait(self) -> None:
