@@ -250,6 +250,18 @@ class CaseFileReader:
             table[ref] = uid
             self.spelled[kind][ref] = text
 
+    def declared_once(self, node, kind: str, key: str, text: str, uid: str, table) -> bool:
+        """True for the first entry of ``table`` to make ``uid``; for a later one, a problem:
+        written, it would be the same node, and one entry would take the other's details."""
+        first = table.get(uid)
+        if first is None:
+            return True
+        self.problem(node, key, f"{kind} {text!r} is declared again: it would be one {kind} with "
+                     f"the one on line {first.where.line}, as {key}s are compared without case "
+                     "and punctuation", f"declare each {kind} once, and give different ones "
+                     f"{key}s that differ in letters or digits")
+        return False
+
     def resolve(self, kind: str, node, key, kinds=None) -> str | None:
         """The uid that ``node[key]`` refers to, by declared id, name or alias."""
         ref = node.get(key)
@@ -309,6 +321,8 @@ class CaseFileReader:
         if not local or not title:
             return
         uid = make_uid("source", local)
+        if not self.declared_once(node, "source", "id", local, uid, self.data.sources):
+            return
         date = self.text(node, "date")
         if date:
             try:
@@ -337,6 +351,8 @@ class CaseFileReader:
         if not name:
             return
         uid = make_uid("location", name)
+        if not self.declared_once(node, "location", "name", name, uid, self.data.locations):
+            return
         level = node.get("level")
         if level is not None:
             level = self.term(node, "level", vocab.LOCATION_LEVELS)

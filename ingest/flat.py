@@ -806,6 +806,8 @@ class SourceRef:
     type: str | None = None
     date: str | None = None
     confidential: bool | None = None
+    #: the uid of the source node (set once checked against earlier rows)
+    uid: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -866,6 +868,13 @@ def record_uid(record_id: str | None, person_id: str, event: str, date_edtf: str
         return event_uid(record_id)
     return make_uid("event", person_id, event, date_edtf or date_text or "", place or "",
                     str(sequence))
+
+
+def uid_of(record: FlatRecord) -> str:
+    """The uid of the event ``record`` records (``record_uid``; parse_row stores it)."""
+    return record.uid or record_uid(
+        record.record_id, record.person_id, record.event, record.date_edtf, record.date_text,
+        record.facility or record.location, record.sequence)
 
 
 def parse_boolean(text: str) -> bool | None:
@@ -1199,8 +1208,9 @@ class FlatContext:
     def __init__(self, names=None) -> None:
         #: resolves facility and organisation names against the gazetteer (NameResolver)
         self.names = names
-        #: casefolded source name -> (type, date, confidential, first line)
-        self.sources: dict[str, tuple[str, str | None, bool, int]] = {}
+        #: source uid -> (type, date, confidential, first line, first name)
+        self.sources: dict[str, tuple[str, str | None, bool, int, str]] = {}
+        self._source_uids: dict[str, str] = {}
         self.kinds: dict[tuple[str, str], tuple[str, str, int]] = {}
         self.persons: dict[str, bytes] = {}
         #: person uid -> (the person_id that first had it, its line)
@@ -1214,10 +1224,15 @@ class FlatContext:
     def sources_of(self, row: Row, sources: tuple[SourceRef, ...], p: _Parse
                    ) -> tuple[SourceRef, ...]:
         """The row's sources as first described: a type the first time a source is named,
-        and the same type, date and confidentiality on every later row that gives them."""
+        and the same type, date and confidentiality on every later row that gives them.
+
+        Sources are told apart by their uid: two names that differ in more than case but
+        would make one source node (say "Witness A" and "witness-a") are refused, so that
+        one never takes on the other's description, its confidentiality included.
+        """
         refs = []
         for ref in sources:
-            key = ref.name.casefold()
+            key = self.source_uid(ref.name)
             known = self.sources.get(key)
             if known is None:
                 if ref.type is None:
@@ -1226,11 +1241,18 @@ class FlatContext:
                           "source_type", f"give its type: {', '.join(vocab.SOURCE_KINDS)}")
                     continue
                 date = sys.intern(ref.date) if ref.date else None
-                ref = SourceRef(ref.name, ref.type, date, bool(ref.confidential))
-                self.sources[key] = (ref.type, date, ref.confidential, row.line)
+                ref = SourceRef(ref.name, ref.type, date, bool(ref.confidential), key)
+                self.sources[key] = (ref.type, date, ref.confidential, row.line, ref.name)
                 refs.append(ref)
                 continue
-            first = SourceRef(ref.name, *known[:3])
+            if ref.name != known[4] and ref.name.casefold() != known[4].casefold():
+                p.bad("source", f"source {ref.name!r} and {known[4]!r} (first on "
+                      f"{row.layout.row_name(known[3])}) would be one source: names are "
+                      "compared without case and punctuation", "write a source's name the same "
+                      "way on every row, and give different sources names that differ in "
+                      "letters or digits")
+                continue
+            first = SourceRef(ref.name, *known[:3], key)
             if ref.type is None and ref.date is None and ref.confidential is None:
                 refs.append(first)  # named again without details: nothing to compare
                 continue
@@ -1243,6 +1265,16 @@ class FlatContext:
                           "describe a source the same way on every row, or only on the first")
             refs.append(first)
         return tuple(refs)
+
+    def source_uid(self, name: str) -> str:
+        """``make_uid("source", name)``, remembered for the sources of the last rows (a
+        source is mostly named by neighbouring rows)."""
+        uid = self._source_uids.get(name)
+        if uid is None:
+            if len(self._source_uids) > 4096:
+                self._source_uids.clear()
+            uid = self._source_uids[name] = make_uid("source", name)
+        return uid
 
     def check(self, row: Row, record: FlatRecord, p: _Parse) -> None:
         """Check the row's places, organisations, person and record_id against earlier rows."""
@@ -1302,9 +1334,7 @@ class FlatContext:
                 self.persons[record.person_id] = _PACK.pack(*merged, line)
         if self._id_row is None:
             self._id_row = row
-        digest = hash(record.uid or record_uid(
-            record.record_id, record.person_id, record.event, record.date_edtf,
-            record.date_text, record.facility or record.location, record.sequence))
+        digest = hash(uid_of(record))
         bucket = digest % self.BUCKETS
         self._ids[bucket].append(digest)
         self._id_lines[bucket].append(row.line)

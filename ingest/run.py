@@ -127,16 +127,6 @@ def prepare_flat_file(path: Path, *, encoding: str | None = None,
     persons: list[tuple] = []
     batch: list[tuple] = []
     seen: set[str] = set()
-    source_uids: dict[str, str] = {}  # the sources of the last rows, by name
-
-    def source_uid(name: str) -> str:
-        uid = source_uids.get(name)
-        if uid is None:
-            if len(source_uids) > 4096:
-                source_uids.clear()
-            uid = source_uids[name] = make_uid("source", name)
-        return uid
-
     if names is None:
         from custodygraph.ingest.gazetteer import NameResolver
         names = NameResolver()
@@ -164,7 +154,7 @@ def prepare_flat_file(path: Path, *, encoding: str | None = None,
                 r.where, r.organization, r.organization_type)
         where = r.where
         for ref in r.sources:
-            uid = source_uid(ref.name)
+            uid = ref.uid or make_uid("source", ref.name)
             if uid not in sources:  # kept as a tuple until the check is done (memory)
                 sources[uid] = (where.file, where.line, ref.name, ref.type or "report",
                                 ref.date, bool(ref.confidential))
@@ -182,11 +172,11 @@ def prepare_flat_file(path: Path, *, encoding: str | None = None,
                 name_keys(r.person, r.person_name_ar, *r.person_aliases),
                 r.gender, r.birth_year, uids["hometown"], bool(r.protected)))
         batch.append((
-            r.uid,
+            flat.uid_of(r),
             where.file, where.line, uids["person"], r.event, r.earliest, r.latest,
             r.date_text, r.date_edtf, r.date_qualifier, r.sequence, r.confidence, r.notes,
             r.record_id, uids["facility"], uids["location"], uids["organization"],
-            [source_uid(ref.name) for ref in r.sources]))
+            [ref.uid or make_uid("source", ref.name) for ref in r.sources]))
     if problems:
         spill.close()
         raise InvalidInput(problems)

@@ -127,6 +127,42 @@ def test_record_ids_that_would_be_one_event(run, store, tmp_path):
                     "differs in letters or digits)")
 
 
+def test_a_source_or_location_declared_twice_is_refused_not_merged(run, store, tmp_path):
+    # Written, the second entry would be the same node as the first and one would take the
+    # other's details: here a confidential testimony would have lost its confidentiality.
+    path = tmp_path / "cases.yaml"
+    path.write_text(textwrap.dedent("""\
+        sources:
+          - id: W1
+            title: A report
+            type: report
+          - id: w1
+            title: Witness statement
+            type: testimony
+            confidential: true
+        locations:
+          - name: Daraa
+          - name: daraa
+        cases:
+          - person:
+              id: P1
+              name: Test Person
+            events:
+              - event: arrest
+                location: Daraa
+                sources: [w1]
+                confidence: high
+        """), encoding="utf-8")
+    assert_rejected(run, store, path,
+                    f"{path}:5:9: source 'w1' is declared again: it would be one source with the "
+                    "one on line 2, as ids are compared without case and punctuation (declare "
+                    "each source once, and give different ones ids that differ in letters or "
+                    "digits)",
+                    f"{path}:11:11: location 'daraa' is declared again: it would be one location "
+                    "with the one on line 10, as names are compared without case and "
+                    "punctuation")
+
+
 def test_unknown_field_suggests_the_known_one(run, store, tmp_path):
     path = write(tmp_path, """\
         - event: arrest

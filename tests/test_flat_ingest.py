@@ -173,3 +173,23 @@ def test_rows_that_would_be_one_event_are_refused_before_anything_is_written(run
         "3 problem(s) found; nothing was written.",
     ]
     assert store.read("MATCH (n) RETURN count(n) AS n") == [{"n": 0}]
+
+
+def test_two_names_that_would_be_one_source_are_refused(run, store, tmp_path):
+    # "witness-a", a confidential testimony, would otherwise have become the public report
+    # "Witness A" named on the row before, and lost its confidentiality
+    path = tmp_path / "sources.csv"
+    path.write_text(
+        "record_id,person,person_id,event,date,source,source_type,confidential,confidence\n"
+        "r1,Ali A,P-1,arrest,2012-03,Witness A,report,false,high\n"
+        "r2,Ali A,P-1,detention,2012-04,witness-a,testimony,true,high\n"
+        "r3,Ali A,P-1,release,2013,WITNESS A,,,high\n", encoding="utf-8")
+    result = run("ingest", path, ok=False)
+    assert result.output.splitlines() == [
+        f"Error: {path}:3:6: source 'witness-a' and 'Witness A' (first on line 2) would be one "
+        "source: names are compared without case and punctuation (write a source's name the "
+        "same way on every row, and give different sources names that differ in letters or "
+        "digits)",
+        "1 problem(s) found; nothing was written.",
+    ]
+    assert store.read("MATCH (n) RETURN count(n) AS n") == [{"n": 0}]
