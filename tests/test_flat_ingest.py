@@ -120,18 +120,26 @@ def test_nul_characters_are_refused_before_anything_is_written(tmp_path):
     assert "NUL" in found[0].message
 
 
+def refused(run, store, path, text: str) -> list[str]:
+    """The output lines of ingesting ``text`` written to ``path``, which must be refused
+    with nothing written."""
+    path.write_text(text, encoding="utf-8")
+    result = run("ingest", path, ok=False)
+    assert store.read("MATCH (n) RETURN count(n) AS n") == [{"n": 0}]
+    return result.output.splitlines()
+
+
 def test_person_details_a_later_row_adds_and_ids_that_would_merge_are_refused(run, store,
                                                                                tmp_path):
     path = tmp_path / "persons.csv"
-    path.write_text(
+    assert refused(
+        run, store, path,
         "record_id,person,person_id,person_name_ar,person_aliases,event,source,source_type,"
         "confidence\n"
         "r1,Ali A,AB-1,,,arrest,s1,report,high\n"
         "r2,Ali B,ab 1,,,arrest,s1,report,high\n"
         "r3,Ali A,AB-1,علي,,detention,s1,report,high\n"
-        "r4,Ali A,AB-1,,X|Y,detention,s1,report,high\n", encoding="utf-8")
-    result = run("ingest", path, ok=False)
-    assert result.output.splitlines() == [
+        "r4,Ali A,AB-1,,X|Y,detention,s1,report,high\n") == [
         f"Error: {path}:3:3: person id 'ab 1' and 'AB-1' (first on line 2) would be one person: "
         "ids are compared without case and punctuation (write one person's id the same way on "
         "every row, and give different persons ids that differ in letters or digits)",
@@ -143,7 +151,6 @@ def test_person_details_a_later_row_adds_and_ids_that_would_merge_are_refused(ru
         "them or leave them empty)",
         "3 problem(s) found; nothing was written.",
     ]
-    assert store.read("MATCH (n) RETURN count(n) AS n") == [{"n": 0}]
 
 
 def test_rows_that_would_be_one_event_are_refused_before_anything_is_written(run, store,
@@ -151,7 +158,8 @@ def test_rows_that_would_be_one_event_are_refused_before_anything_is_written(run
     # Written, the second row of each pair would meet the first's event node: the store
     # refused it half-way through the ingest. The check pass now names both rows.
     path = tmp_path / "events.csv"
-    path.write_text(
+    assert refused(
+        run, store, path,
         "record_id,person,person_id,event,date,facility,facility_type,source,source_type,"
         "confidence,sequence\n"
         ",Ali A,P-1,arrest,2012-03,,,s1,report,high,1\n"
@@ -159,9 +167,7 @@ def test_rows_that_would_be_one_event_are_refused_before_anything_is_written(run
         ",Ali A,P-1,arrest,2012-03,,,s1,,high,2\n"
         "SD-1,Ali A,P-1,detention,2012-04,,,s1,,high,3\n"
         "sd.1,Ali A,P-1,detention,2012-05,,,s1,,high,4\n"
-        "SD-1,Ali A,P-1,release,2013,,,s1,,high,5\n", encoding="utf-8")
-    result = run("ingest", path, ok=False)
-    assert result.output.splitlines() == [
+        "SD-1,Ali A,P-1,release,2013,,,s1,,high,5\n") == [
         f"Error: {path}:3:1: this row repeats line 2: the same person_id, event, date, place and "
         "sequence, and neither has a record_id (remove the repeated row, or give both rows a "
         "record_id if they are two events)",
@@ -172,24 +178,21 @@ def test_rows_that_would_be_one_event_are_refused_before_anything_is_written(run
         "its own record_id)",
         "3 problem(s) found; nothing was written.",
     ]
-    assert store.read("MATCH (n) RETURN count(n) AS n") == [{"n": 0}]
 
 
 def test_two_names_that_would_be_one_source_are_refused(run, store, tmp_path):
     # "witness-a", a confidential testimony, would otherwise have become the public report
     # "Witness A" named on the row before, and lost its confidentiality
     path = tmp_path / "sources.csv"
-    path.write_text(
+    assert refused(
+        run, store, path,
         "record_id,person,person_id,event,date,source,source_type,confidential,confidence\n"
         "r1,Ali A,P-1,arrest,2012-03,Witness A,report,false,high\n"
         "r2,Ali A,P-1,detention,2012-04,witness-a,testimony,true,high\n"
-        "r3,Ali A,P-1,release,2013,WITNESS A,,,high\n", encoding="utf-8")
-    result = run("ingest", path, ok=False)
-    assert result.output.splitlines() == [
+        "r3,Ali A,P-1,release,2013,WITNESS A,,,high\n") == [
         f"Error: {path}:3:6: source 'witness-a' and 'Witness A' (first on line 2) would be one "
         "source: names are compared without case and punctuation (write a source's name the "
         "same way on every row, and give different sources names that differ in letters or "
         "digits)",
         "1 problem(s) found; nothing was written.",
     ]
-    assert store.read("MATCH (n) RETURN count(n) AS n") == [{"n": 0}]
