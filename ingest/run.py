@@ -153,8 +153,8 @@ def prepare_flat_file(path: Path, *, encoding: str | None = None,
                                               r.organization_type),
                 r.where, r.organization, r.organization_type)
         where = r.where
-        for ref in r.sources:
-            uid = ref.uid or make_uid("source", ref.name)
+        source_uids = [ref.uid or make_uid("source", ref.name) for ref in r.sources]
+        for uid, ref in zip(source_uids, r.sources):
             if uid not in sources:  # kept as a tuple until the check is done (memory)
                 sources[uid] = (where.file, where.line, ref.name, ref.type or "report",
                                 ref.date, bool(ref.confidential))
@@ -176,7 +176,7 @@ def prepare_flat_file(path: Path, *, encoding: str | None = None,
             where.file, where.line, uids["person"], r.event, r.earliest, r.latest,
             r.date_text, r.date_edtf, r.date_qualifier, r.sequence, r.confidence, r.notes,
             r.record_id, uids["facility"], uids["location"], uids["organization"],
-            [ref.uid or make_uid("source", ref.name) for ref in r.sources]))
+            source_uids))
     if problems:
         spill.close()
         raise InvalidInput(problems)
