@@ -11,12 +11,16 @@ SEARCHABLE = ("Person", "Facility", "Organization", "Location")
 
 
 def index_statements() -> list[str]:
-    """One CREATE INDEX per declared unique or indexed property."""
+    """One CREATE INDEX per declared unique or indexed property, of nodes and of
+    relationships."""
     out = []
     for cls in schema.NODE_CLASSES:
         lab = schema.label(cls.__label__)
         for prop in schema.unique_keys(cls) + schema.indexed_keys(cls):
             out.append(f"CREATE INDEX FOR (n:{lab}) ON (n.{prop})")
+    for rtype, model in schema.REL_MODEL_BY_TYPE.items():
+        for prop in schema.indexed_keys(model):
+            out.append(f"CREATE INDEX FOR ()-[r:{schema.rel(rtype)}]-() ON (r.{prop})")
     return out
 
 

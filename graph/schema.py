@@ -177,6 +177,30 @@ class Event(Entity):
     sourced_from = RelationshipTo("Source", "SOURCED_FROM")
 
 
+class HeldAt(Relationship):
+    """A person was held at a facility: derived from the person's events there.
+
+    Besides the provenance every derived edge carries, it holds the person's stays at the
+    facility for co-detention (queries.codetention): as text (``stays``, ``stays_from``),
+    and as whole days with an indexed key (``stay_key``, ``stay_days``), so the stays that
+    may overlap a given period are found through the index instead of a scan of every
+    stay at the facility.
+    """
+
+    derived = BooleanProperty(default=True)
+    earliest = StringProperty()
+    latest = StringProperty()
+    events = ArrayProperty(StringProperty())
+    sources = ArrayProperty(StringProperty())
+    confidence = StringProperty()
+    stays = ArrayProperty(StringProperty())
+    stays_from = StringProperty()
+    #: the facility, the length of the stays and where they start (codetention.stay_key)
+    stay_key = IntegerProperty(index=True)
+    #: four whole days per dated stay (codetention.stay_days)
+    stay_days = ArrayProperty(IntegerProperty())
+
+
 class MatchReview(Relationship):
     """A reviewer's decision on a candidate pair of persons (queries.resolve), kept for audit.
 
@@ -230,7 +254,7 @@ class Person(Named):
     notes = StringProperty()
     subject_of = RelationshipTo("Event", "SUBJECT_OF")
     from_place = RelationshipTo("Location", "FROM")
-    held_at = RelationshipTo("Facility", "HELD_AT")
+    held_at = RelationshipTo("Facility", "HELD_AT", model=HeldAt)
     arrested_by = RelationshipTo("Organization", "ARRESTED_BY")
     member_of = RelationshipTo("Organization", "MEMBER_OF")
     #: command of a unit or branch; the edge carries ``earliest`` and ``latest`` ISO bounds
@@ -250,6 +274,9 @@ class IngestRun(Entity):
     started = StringProperty()
     finished = StringProperty()
     version = StringProperty()
+    #: the run writes HELD_AT.stay_key (runs of earlier versions did not): co-detention is
+    #: ranked by the store only where every run says so
+    stay_keys = BooleanProperty()
 
 
 # --- what the rest of the code derives from the declarations ---------------------------------
@@ -271,6 +298,12 @@ REL_MODELS: tuple[type[Relationship], ...] = tuple(dict.fromkeys(
     rel.model for cls in NODE_CLASSES for rel in cls.relationships().values()
     if rel.model is not None
 ))
+
+#: the model of each relationship type that has one
+REL_MODEL_BY_TYPE: dict[str, type[Relationship]] = {
+    rel.relation_type: rel.model
+    for cls in NODE_CLASSES for rel in cls.relationships().values() if rel.model is not None
+}
 
 #: the facility kinds of the record format, and the label each one adds to Facility
 FACILITY_KINDS: dict[str, str] = {
@@ -331,8 +364,9 @@ def style(labels: list[str] | tuple[str, ...]) -> dict[str, str]:
 
 
 def _properties(cls: type) -> dict:
-    """The properties of a declared class, or of a neomodel class (such as one of graph.ogm)."""
-    if issubclass(cls, Node):
+    """The properties of a declared node or relationship class, or of a neomodel class (such
+    as one of graph.ogm)."""
+    if issubclass(cls, (Node, Relationship)):
         return cls.properties()
     return cls.defined_properties(aliases=False, rels=False)
 

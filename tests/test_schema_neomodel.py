@@ -125,6 +125,7 @@ CONSTRAINT = re.compile(r"CREATE CONSTRAINT .*FOR \(n:`(\w+)`\) REQUIRE n\.`(\w+
                         re.S)
 INDEX = re.compile(r"CREATE INDEX .*FOR \(n:`(\w+)`\) ON \(n\.`(\w+)`\)", re.S)
 FALKOR_INDEX = re.compile(r"CREATE INDEX FOR \(n:(\w+)\) ON \(n\.(\w+)\)")
+REL_INDEX = re.compile(r"CREATE INDEX .*FOR \(\)-\[r:`?(\w+)`?\]-\(\) ON \(r\.`?(\w+)`?\)", re.S)
 
 
 def test_both_engines_get_the_same_constraints_and_indexes(monkeypatch):
@@ -135,19 +136,26 @@ def test_both_engines_get_the_same_constraints_and_indexes(monkeypatch):
     runner = RecordingQueryRunner()
     monkeypatch.setattr(db._schema, "_query", runner)
     neo4j_dialect.install_labels()
-    unique, plain = set(), set()
+    unique, plain, on_rels = set(), set(), set()
     for statement in runner.statements:
         if m := CONSTRAINT.search(statement):
             unique.add(m.groups())
         elif m := INDEX.search(statement):
             plain.add(m.groups())
+        elif m := REL_INDEX.search(statement):
+            on_rels.add(m.groups())
         else:
             pytest.fail(f"neomodel sent a statement this test does not know: {statement}")
-    assert len(unique) + len(plain) == len(runner.statements)
+    assert len(unique) + len(plain) + len(on_rels) == len(runner.statements)
 
     assert unique == set(falkor_dialect.unique_constraints())
-    falkor_indexes = [FALKOR_INDEX.fullmatch(s).groups() for s in falkor_dialect.index_statements()]
+    statements = falkor_dialect.index_statements()
+    falkor_indexes = [m.groups() for s in statements if (m := FALKOR_INDEX.fullmatch(s))]
+    falkor_rel_indexes = [m.groups() for s in statements if (m := REL_INDEX.fullmatch(s))]
+    assert len(falkor_indexes) + len(falkor_rel_indexes) == len(statements)
     assert len(set(falkor_indexes)) == len(falkor_indexes)
+    # the stays of HELD_AT are found by their key on both engines
+    assert set(falkor_rel_indexes) == on_rels == {("HELD_AT", "stay_key")}
     # FalkorDB indexes the unique keys as well (their uniqueness is a separate constraint)
     assert set(falkor_indexes) == unique | plain
     assert {("Person", "uid"), ("Person", "name"), ("Event", "type")} <= set(falkor_indexes)
