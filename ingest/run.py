@@ -35,7 +35,7 @@ EVENT_BATCH = 10_000
 RECORD_RUN = """
 MERGE (r:IngestRun {uid: $uid})
 SET r.file = $file, r.sha256 = $sha256, r.rows = $rows, r.started = $started,
-    r.finished = $finished, r.version = $version
+    r.finished = $finished, r.version = $version, r.stay_keys = true
 """
 
 

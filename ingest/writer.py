@@ -134,8 +134,11 @@ SET h.derived = true, h.earliest = r[2], h.latest = r[3], h.events = r[4],
 DERIVED_COLUMNS = ("person", "target", "earliest", "latest", "events", "sources", "confidence")
 #: what HELD_AT carries besides: the person's stays at the facility, for co-detention
 #: (queries.codetention.encode_stays), as (row keys, CREATE text, SET text)
-DERIVED_EXTRA = {"HELD_AT": (("stays", "stays_from"), ", stays: r[7], stays_from: r[8]",
-                             ", h.stays = r[7], h.stays_from = r[8]")}
+#: and the key and days the store ranks co-detainees by (stay_key, stay_days)
+DERIVED_EXTRA = {"HELD_AT": (("stays", "stays_from", "stay_key", "stay_days"),
+                             ", stays: r[7], stays_from: r[8], stay_key: r[9], stay_days: r[10]",
+                             ", h.stays = r[7], h.stays_from = r[8], h.stay_key = r[9], "
+                             "h.stay_days = r[10]")}
 #: derive_edges' key for what is derived onto the Person itself: ``custody_at``, the
 #: facilities where the person's custody events (CUSTODY_SIDE_TYPES) took place, and
 #: ``custody_by``, the organisations that carried them out (queries.recurrence counts these)
@@ -458,10 +461,12 @@ def derive_edges(rows: Iterable[dict[str, Any]]) -> dict[str, list[dict[str, Any
 
 
 def _with_stays(held: list[dict[str, Any]], rows: dict[str, dict[str, dict[str, Any]]]) -> None:
-    """Add ``stays`` and ``stays_from`` to HELD_AT rows: the stays of the person's custody
-    chain at the facility, computed by the code the chain and co-detention use (None when
-    they cannot be stored; co-detention then rebuilds them from the chain)."""
-    from custodygraph.queries.codetention import encode_stays, person_stays
+    """Add ``stays``, ``stays_from``, ``stay_key`` and ``stay_days`` to HELD_AT rows: the
+    stays of the person's custody chain at the facility, computed by the code the chain and
+    co-detention use (None when they cannot be stored; co-detention then rebuilds them from
+    the chain)."""
+    from custodygraph.queries.codetention import (encode_stays, person_stays, stay_days,
+                                                  stay_key)
 
     by_person: dict[str, dict[str, list]] = {}
     for edge in held:
@@ -480,8 +485,14 @@ def _with_stays(held: list[dict[str, Any]], rows: dict[str, dict[str, dict[str, 
             for stay in person_stays(person, chain):
                 found[stay.facility["uid"]].append(stay)
             by_person[person] = found
-        encoded = encode_stays(by_person[person].get(edge["target"], []), edge["events"])
+        here = by_person[person].get(edge["target"], [])
+        encoded = encode_stays(here, edge["events"])
         edge["stays"], edge["stays_from"] = encoded if encoded else (None, None)
+        edge["stay_key"] = stay_key(edge["target"], here if encoded else None)
+        try:
+            edge["stay_days"] = stay_days(here) if encoded else []
+        except ValueError:  # outside the days a key holds: the key says so (UNKEYED)
+            edge["stay_days"] = []
 
 
 def _write_derived(store: Store, edges: dict[str, list[dict[str, Any]]], batch: int,

@@ -23,10 +23,18 @@ one statement per dated stay of the person reads every candidate with their stay
 nothing else (the statements run at once where the store can). For an edge written
 before ingest stored stays, the candidate's stays are rebuilt from their chain. Either way
 the answer is exactly what the custody chains say.
+
+Asked for the first co-detainees only (``limit``), the store does the comparing: ingest also
+stores the stays as whole days under an indexed key (``stay_key``, see below), so the stays
+that can overlap are read from a few ranges of the index, and the store counts and ranks the
+co-detainees and returns the first. Their overlaps are worked out here from their stays, as
+above, and must agree with the store's ranking; where the store cannot rank, every candidate
+is compared here instead.
 """
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any, Iterable
@@ -120,6 +128,9 @@ class Codetention:
     possible: list[CoDetainee]
     #: the person's stays with no date, which nothing can be compared with
     undated: list[Stay] = field(default_factory=list)
+    #: how many certain and possible co-detainees there are (the lists may hold the first)
+    certain_total: int = 0
+    possible_total: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -255,18 +266,201 @@ def decode_stays(facility: dict[str, Any], events: list[str], encoded: list[str]
     return out
 
 
-def codetained(store: Store, person: str, *, include_confidential: bool = False) -> Codetention:
+# --- the stays as whole days, found by an indexed key ----------------------------------------
+# HELD_AT.stay_days holds four numbers per dated stay, in the order of ``stays``: its earliest
+# and latest bound and the start and end of its certain part, as days since DAY_ZERO, -1 for
+# none. HELD_AT.stay_key places the edge in an index ordered by facility, then by how long its
+# stays last, then by when they start, so the stays that may overlap a period are read as a
+# few ranges of the index instead of every stay at the facility:
+#
+#     key = ((facility code) * 32 + class) * 2**17 + day
+#
+# where the facility code is 22 bits of the CRC-32 of its uid (two facilities may share one;
+# the query still matches the facility itself), and for an edge whose stays reach from day
+# ``lo`` to day ``hi``:
+#
+# - class ``(hi - lo).bit_length()`` (0 to 17) and day ``lo``: a stay in class c starts at
+#   most 2**c - 1 days before it ends, so one that overlaps [a, b] starts in [a - 2**c + 1, b];
+# - OPEN_END and day ``lo`` when the stays run open at the end (they overlap [a, b] when they
+#   start by b), OPEN_START and day ``hi`` when open at the start (they overlap when they end
+#   on or after a), OPEN_BOTH and day 0 when both;
+# - UNKEYED and day 0 for an edge whose stays could not be stored or fall outside the days
+#   the key holds (before 1900 or after 2258): the ranked query does not answer when one of
+#   these is at a facility it looks at, and the exact one does.
+# An edge with no dated stay has no key: it is compared with nothing.
+DAY_ZERO = date(1900, 1, 1).toordinal()
+DAY_BITS = 17
+DAYS = 2 ** DAY_BITS
+FACILITY_BITS = 22
+LONGEST = DAY_BITS  # the highest length class
+UNKEYED, OPEN_BOTH, OPEN_START, OPEN_END = 28, 29, 30, 31
+
+
+def _day(text: str | None) -> int:
+    """Days since DAY_ZERO, -1 for none; ValueError outside the days a key holds."""
+    if not text:
+        return -1
+    day = date.fromisoformat(text).toordinal() - DAY_ZERO
+    if not 0 <= day < DAYS:
+        raise ValueError(f"{text} is outside the days a stay key holds")
+    return day
+
+
+def _facility_base(facility: str) -> int:
+    return (zlib.crc32(facility.encode("utf-8")) & (2 ** FACILITY_BITS - 1)) * 32
+
+
+def _key(facility: str, klass: int, day: int) -> int:
+    return (_facility_base(facility) + klass) * DAYS + day
+
+
+def stay_days(here: list[Stay]) -> list[int]:
+    """``HELD_AT.stay_days`` of the person's stays at a facility (the dated ones).
+
+    >>> stay_days([Stay({"uid": "f"}, "1900-01-02", None, None, ["event:a"])])
+    [1, -1, -1, -1]
+    """
+    out = []
+    for stay in here:
+        if _dated(stay):
+            certain = stay.certain or (None, None)
+            out += [_day(stay.earliest), _day(stay.latest), _day(certain[0]), _day(certain[1])]
+    return out
+
+
+def stay_key(facility: str, here: list[Stay] | None) -> int | None:
+    """``HELD_AT.stay_key`` of an edge to ``facility`` with these stays (None: they could not
+    be stored), see above. None when no stay is dated.
+
+    >>> stay_key("f", [Stay({"uid": "f"}, "1900-01-02", "1900-01-05", None, ["e"])]) % DAYS
+    1
+    >>> stay_key("f", None) == _key("f", UNKEYED, 0)
+    True
+    """
+    if here is None:
+        return _key(facility, UNKEYED, 0)
+    dated = [s for s in here if _dated(s)]
+    if not dated:
+        return None
+    try:
+        stay_days(dated)
+        starts = [_day(_reach_from(s)) for s in dated]
+        ends = [_day(s.latest) for s in dated]
+    except ValueError:
+        return _key(facility, UNKEYED, 0)
+    lo = -1 if -1 in starts else min(starts)
+    hi = -1 if -1 in ends else max(ends)
+    if lo < 0 and hi < 0:
+        return _key(facility, OPEN_BOTH, 0)
+    if lo < 0:
+        return _key(facility, OPEN_START, hi)
+    if hi < 0:
+        return _key(facility, OPEN_END, lo)
+    if hi < lo:
+        return _key(facility, UNKEYED, 0)
+    return _key(facility, (hi - lo).bit_length(), lo)
+
+
+def key_ranges(facility: str, lo: int, hi: int) -> list[list[int]]:
+    """The ranges of ``stay_key`` where the stays at ``facility`` that may meet the days
+    from ``lo`` to ``hi`` (-1: open) are, UNKEYED aside."""
+    last = DAYS - 1
+    start = max(lo, 0)
+    end = hi if hi >= 0 else last
+    out = [[_key(facility, klass, max(0, start - (2 ** klass - 1)) if lo >= 0 else 0),
+            _key(facility, klass, end)] for klass in range(LONGEST + 1)]
+    out.append([_key(facility, OPEN_END, 0), _key(facility, OPEN_END, end)])
+    out.append([_key(facility, OPEN_START, start), _key(facility, OPEN_START, last)])
+    out.append([_key(facility, OPEN_BOTH, 0), _key(facility, OPEN_BOTH, 0)])
+    return out
+
+
+# The ranked answer, worked out by the store: for each of the person's dated stays, the
+# stays at its facility that the key ranges hold, compared as ``compare`` does (whole days,
+# -1 for an open end), then per person: certain when any overlap is certain, and the days of
+# the overlaps of that kind; ranked by days, then uid, with the number of persons of each kind.
+RANKED = """
+UNWIND $mine AS m
+UNWIND m.ranges AS w
+MATCH (p:Person)-[h:HELD_AT]->(f:Facility)
+WHERE h.stay_key >= w[0] AND h.stay_key <= w[1] AND f.uid = m.facility
+UNWIND range(0, size(h.stay_days) - 1, 4) AS i
+WITH m, p, h.stay_days[i] AS lo, h.stay_days[i + 1] AS hi,
+     h.stay_days[i + 2] AS clo, h.stay_days[i + 3] AS chi
+WITH p, m.clo >= 0 AND clo >= 0 AS both,
+     CASE WHEN m.clo >= clo THEN m.clo ELSE clo END AS cl,
+     CASE WHEN m.chi <= chi THEN m.chi ELSE chi END AS ch,
+     CASE WHEN m.lo >= lo THEN m.lo ELSE lo END AS pl,
+     CASE WHEN hi < 0 THEN m.hi WHEN m.hi < 0 OR hi <= m.hi THEN hi ELSE m.hi END AS ph
+WITH p, both AND cl <= ch AS certain, cl, ch, pl, ph
+WHERE certain OR pl < 0 OR ph < 0 OR pl <= ph
+WITH p, CASE WHEN certain THEN 1 ELSE 0 END AS c,
+     CASE WHEN certain THEN ch - cl + 1 WHEN pl >= 0 AND ph >= 0 THEN ph - pl + 1
+          ELSE 0 END AS days
+WITH p, max(c) AS level, sum(c * days) AS certain_days, sum((1 - c) * days) AS possible_days
+WITH p.uid AS uid, level,
+     CASE WHEN level = 1 THEN certain_days ELSE possible_days END AS days
+WHERE uid <> $person
+WITH level, uid, days ORDER BY level DESC, days DESC, uid
+WITH level, collect([uid, days]) AS ranked
+RETURN level, size(ranked) AS total, ranked[0..$limit] AS top
+"""
+# Edges at the facilities asked about ([uid, UNKEYED key] each) that the key cannot place.
+# The facility is matched by uid, so FalkorDB starts from it (with only the key it would
+# start from every Person).
+UNKEYED_AT = """
+UNWIND $facilities AS x
+MATCH (:Person)-[h:HELD_AT]->(f:Facility)
+WHERE h.stay_key = x[1] AND f.uid = x[0]
+RETURN count(h) AS edges
+"""
+# Runs of an earlier version, whose HELD_AT edges may have no key: the store must be
+# answered by the exact query.
+RUNS_WITHOUT_KEYS = "MATCH (r:IngestRun) WHERE r.stay_keys IS NULL RETURN count(r) AS runs"
+# The stays of the persons the ranked query put on top, at the person's facilities. HELD_AT
+# leads only to a Facility; with the label, FalkorDB would start from each facility and walk
+# all its stays for every person.
+THEIR_STAYS = """
+UNWIND $uids AS u
+MATCH (p:Person {uid: u})-[h:HELD_AT]->(f)
+WHERE f.uid IN $facilities
+RETURN p.uid AS uid, f.uid AS facility, h.events AS events, h.stays AS stays
+"""
+
+
+def codetained(store: Store, person: str, *, include_confidential: bool = False,
+               limit: int | None = None) -> Codetention:
     """Persons held at the same facilities as ``person`` (uid, name or alias) at overlapping
     times, split into certain and possible co-detainees.
 
     Each list is ranked by the days of overlap (most first), then by uid; every co-detainee
     comes with each overlap: facility, dates, days and their own stay. Protected persons
     are redacted unless ``include_confidential``.
+
+    With ``limit``, each list holds its first ``limit`` co-detainees, and ``certain_total``
+    and ``possible_total`` say how many there are in all. The ranking is then worked out by
+    the store from the stays' keys (see above); where it cannot be (a store written by an
+    earlier version, or a stay the key cannot place), every candidate is compared here, and
+    the answer is the same.
     """
     found = find_person(store, person)
     uid = found["uid"]
     own = next(outlines(store, [uid]), None)
     mine = stays(own.steps) if own else []
+    if limit is not None:
+        answer = ranked(store, uid, mine, limit, include_confidential)
+        if answer is not None:
+            return answer
+    answer = _exhaustive(store, uid, mine, include_confidential)
+    if limit is not None:
+        answer.certain, answer.possible = answer.certain[:limit], answer.possible[:limit]
+    return answer
+
+
+def _exhaustive(store: Store, uid: str, mine: list[Stay],
+                include_confidential: bool) -> Codetention:
+    """Every co-detainee of the person ``uid`` with stays ``mine``: each candidate whose
+    edge's dates reach those of a stay is compared here."""
     dated = [s for s in mine if _dated(s)]
     # per person: their overlaps with my stays, in the order of my stays and then of theirs
     overlaps: dict[str, list[Overlap]] = {}
@@ -289,32 +483,104 @@ def codetained(store: Store, person: str, *, include_confidential: bool = False)
             except (ValueError, IndexError, TypeError):  # none, or not as encode_stays wrote
                 rebuild.add(other)
                 continue
-            for b in theirs:
-                if _dated(b):
-                    hit = compare(a, b)
-                    if hit:
-                        overlaps.setdefault(other, []).append(hit)
+            _overlaps(a, theirs, overlaps.setdefault(other, []))
     for other in rebuild:
         overlaps.pop(other, None)
     for other in outlines(store, sorted(rebuild)):
         theirs = [s for s in stays(other.steps) if _dated(s)]
         for a in dated:
-            for b in theirs:
-                if a.facility["uid"] == b.facility["uid"]:
-                    hit = compare(a, b)
-                    if hit:
-                        overlaps.setdefault(other.person, []).append(hit)
+            _overlaps(a, [b for b in theirs if a.facility["uid"] == b.facility["uid"]],
+                      overlaps.setdefault(other.person, []))
     names |= case_list(store, {uid}, include_confidential)
+    certain, possible = _ranking(overlaps, names)
+    return Codetention(names[uid], dated, certain, possible,
+                       [s for s in mine if not _dated(s)], len(certain), len(possible))
+
+
+def _overlaps(mine: Stay, theirs: list[Stay], out: list[Overlap]) -> None:
+    """Append to ``out`` how each dated stay of ``theirs`` overlaps ``mine``, in order."""
+    for b in theirs:
+        if _dated(b):
+            hit = compare(mine, b)
+            if hit:
+                out.append(hit)
+
+
+def _level(overlaps: list[Overlap]) -> tuple[str, int]:
+    """A co-detainee's certainty and days, from their overlaps."""
+    level = "certain" if any(o.certainty == "certain" for o in overlaps) else "possible"
+    return level, sum(o.days or 0 for o in overlaps if o.certainty == level)
+
+
+def _ranking(overlaps: dict[str, list[Overlap]], names: dict[str, dict[str, Any]]
+             ) -> tuple[list[CoDetainee], list[CoDetainee]]:
+    """The certain and the possible co-detainees, each ranked by days, then uid."""
     certain, possible = [], []
     for other, found_overlaps in overlaps.items():
-        level = "certain" if any(o.certainty == "certain" for o in found_overlaps) else "possible"
-        days = sum(o.days or 0 for o in found_overlaps if o.certainty == level)
+        if not found_overlaps:
+            continue
+        level, days = _level(found_overlaps)
         entry = CoDetainee(names[other], level, days, found_overlaps)
         (certain if level == "certain" else possible).append(entry)
     for group in (certain, possible):
         group.sort(key=lambda c: (-c.days, c.person["uid"]))
+    return certain, possible
+
+
+def ranked(store: Store, uid: str, mine: list[Stay], limit: int,
+           include_confidential: bool) -> Codetention | None:
+    """The first ``limit`` certain and possible co-detainees of the person ``uid`` with
+    stays ``mine``, ranked by the store (RANKED), and how many there are; None when the
+    store cannot rank them (a run without stay keys, a stay the key cannot place) or its
+    ranking and the stays of the persons it names disagree: the caller then compares every
+    candidate."""
+    dated = [s for s in mine if _dated(s)]
+    try:
+        asked = [{"facility": a.facility["uid"], "lo": _day(a.earliest), "hi": _day(a.latest),
+                  "clo": _day(a.certain[0]) if a.certain else -1,
+                  "chi": _day(a.certain[1]) if a.certain else -1,
+                  "ranges": key_ranges(a.facility["uid"], _day(_reach_from(a)),
+                                       _day(a.latest))}
+                 for a in dated]
+    except ValueError:  # outside the days a key holds
+        return None
+    facilities = sorted({a.facility["uid"] for a in dated})
+    statements = [(RUNS_WITHOUT_KEYS, None),
+                  (RANKED, {"mine": asked, "person": uid, "limit": max(limit, 0)})]
+    if facilities:
+        unkeyed = [[f, _key(f, UNKEYED, 0)] for f in facilities]
+        statements.append((UNKEYED_AT, {"facilities": unkeyed}))
+    answers = read_together(store, statements)
+    if answers[0][0]["runs"] or (facilities and answers[2][0]["edges"]):
+        return None
+    levels = {row["level"]: row for row in answers[1]}
+    totals, tops = {}, {}
+    for level, name in ((1, "certain"), (0, "possible")):
+        row = levels.get(level) or {"total": 0, "top": []}
+        totals[name], tops[name] = int(row["total"]), [(u, int(d)) for u, d in row["top"]]
+    chosen = [u for name in ("certain", "possible") for u, _ in tops[name]]
+    found: dict[tuple[str, str], tuple[list[str], list[str]]] = {}
+    if chosen:
+        for row in store.read(THEIR_STAYS, {"uids": chosen, "facilities": facilities}):
+            found[(row["uid"], row["facility"])] = (row["events"] or [], row["stays"] or [])
+    overlaps: dict[str, list[Overlap]] = {u: [] for u in chosen}
+    try:
+        for a in dated:
+            for other in chosen:
+                if (other, a.facility["uid"]) in found:
+                    events, encoded = found[(other, a.facility["uid"])]
+                    _overlaps(a, decode_stays(a.facility, events, encoded), overlaps[other])
+    except (ValueError, IndexError, TypeError):
+        return None
+    for name in ("certain", "possible"):
+        for other, days in tops[name]:
+            if not overlaps[other] or _level(overlaps[other]) != (name, days):
+                return None  # the store's ranking is not what the stays say
+    names = case_list(store, set(chosen) | {uid}, include_confidential)
+    certain, possible = _ranking(overlaps, names)
     return Codetention(names[uid], dated, certain, possible,
-                       [s for s in mine if not _dated(s)])
+                       [s for s in mine if not _dated(s)], totals["certain"],
+                       totals["possible"])
 
 
 def _joined_candidates(d: Any) -> str:

@@ -16,6 +16,7 @@ from dataclasses import asdict
 import pytest
 
 from graphdump import dump
+from custodygraph.ingest.keys import make_uid
 from custodygraph.ingest.run import ingest_file
 from custodygraph.queries import codetention
 from custodygraph.queries.custody import outlines
@@ -95,6 +96,22 @@ def answered(store, persons) -> dict[str, dict[str, list]]:
     return out
 
 
+def ranked_heads_agree(store, persons, limits=(2, 1000)) -> int:
+    """Each person's co-detainees as the store ranks them (codetention.ranked) are the head
+    of those compared here, with the same totals; the number of persons checked."""
+    for uid in persons:
+        whole = codetention.codetained(store, uid, include_confidential=True)
+        mine = codetention.stays(next(outlines(store, [uid])).steps)
+        for limit in limits:
+            head = codetention.ranked(store, uid, mine, limit, True)
+            assert head is not None, uid
+            assert (head.certain, head.possible) == \
+                (whole.certain[:limit], whole.possible[:limit]), (uid, limit)
+            assert (head.certain_total, head.possible_total) == \
+                (len(whole.certain), len(whole.possible)), (uid, limit)
+    return len(persons)
+
+
 def persons_of(store) -> list[str]:
     return [r["uid"] for r in store.read("MATCH (p:Person) RETURN p.uid AS uid ORDER BY uid")]
 
@@ -108,6 +125,7 @@ def test_codetention_from_stored_stays_is_the_definition(store, tmp_path, seed):
                         "sum(CASE WHEN h.stays IS NULL THEN 0 ELSE 1 END) AS with_stays")[0]
     assert stored["n"] > 0 and stored["with_stays"] == stored["n"]
     assert answered(store, persons_of(store)) == every_pair(store)
+    assert ranked_heads_agree(store, persons_of(store)) == 120
 
 
 def test_codetention_without_stored_stays_rebuilds_them(store, tmp_path):
@@ -154,3 +172,52 @@ def test_an_event_moved_to_another_person_leaves_nothing_behind(store, tmp_path)
     store.clear()
     ingest_file(store, edited, allow_new=True)
     assert dump(store) == after_edit
+
+
+def test_a_store_without_stay_keys_is_ranked_by_comparing_every_candidate(store, tmp_path):
+    """A run of an earlier version wrote no stay keys: the store cannot rank, and the
+    answer with a limit is still the head of the whole one."""
+    path = tmp_path / "awkward.csv"
+    write(path, awkward_rows(4, 60))
+    ingest_file(store, path, allow_new=True)
+    persons = persons_of(store)
+    assert ranked_heads_agree(store, persons[:10])
+    store.write("MATCH (r:IngestRun) REMOVE r.stay_keys")
+    store.write("MATCH ()-[h:HELD_AT]->() REMOVE h.stay_key, h.stay_days")
+    checked = 0
+    for uid in persons:
+        whole = codetention.codetained(store, uid, include_confidential=True)
+        mine = codetention.stays(next(outlines(store, [uid])).steps)
+        assert codetention.ranked(store, uid, mine, 3, True) is None
+        head = codetention.codetained(store, uid, include_confidential=True, limit=3)
+        assert (head.certain, head.possible) == (whole.certain[:3], whole.possible[:3])
+        assert (head.certain_total, head.possible_total) == \
+            (len(whole.certain), len(whole.possible))
+        checked += bool(whole.certain or whole.possible)
+    assert checked > 10
+
+
+def test_a_stay_the_key_cannot_place_is_compared_not_missed(store, tmp_path):
+    """A stay dated before 1900 has no place in the key: persons held at its facility are
+    answered by comparing every candidate, and the old stay is among them."""
+    rows = [["OLD-1", "Old Stay", "OLD", "detention", "1899-03", "", "1", *FACILITIES[0],
+             "", "", "", "Awkward source", "report", "high"]]
+    for p in range(3):
+        rows.append([f"NEW-{p}", f"Recent Person {p}", f"NEW-{p}", "detention", "2017-05",
+                     "", "1", *FACILITIES[0], "", "", "", "Awkward source", "report",
+                     "high"])
+    rows.append(["OLD-2", "Old Stay", "OLD", "sighting", "2017-05-10", "", "2", *FACILITIES[0],
+                 "", "", "", "Awkward source", "report", "high"])
+    path = tmp_path / "old.csv"
+    write(path, rows)
+    ingest_file(store, path, allow_new=True)
+    old = store.read("MATCH (:Person {uid: $u})-[h:HELD_AT]->() RETURN h.stay_key AS key, "
+                     "h.stay_days AS days", {"u": make_uid("person", "OLD")})
+    assert len(old) == 1 and old[0]["days"] == []
+    assert old[0]["key"] % (32 * codetention.DAYS) == codetention.UNKEYED * codetention.DAYS
+    me = make_uid("person", "NEW-0")
+    mine = codetention.stays(next(outlines(store, [me])).steps)
+    assert codetention.ranked(store, me, mine, 10, True) is None
+    result = codetention.codetained(store, me, include_confidential=True, limit=10)
+    assert make_uid("person", "OLD") in {c.person["uid"] for c in result.possible + result.certain}
+    assert result.possible_total + result.certain_total == 3

@@ -19,7 +19,8 @@ from custodygraph.queries.custody import custody_chain
 from custodygraph.queries.persons import find_person
 from custodygraph.queries.recurrence import recurring
 from custodygraph.graph import falkor_dialect
-from custodygraph.queries.codetention import codetained
+from custodygraph.queries.codetention import (RANKED, RUNS_WITHOUT_KEYS, THEIR_STAYS, UNKEYED_AT,
+                                              codetained)
 from custodygraph.queries.filters import Filters
 from custodygraph.queries.flows import flows
 from custodygraph.queries.paths import PATH_TYPES, shortest_path
@@ -73,6 +74,8 @@ def api_statements(store) -> list[str]:
         responsibility(recording, filters=filters)
         statistics(recording, filters=filters)
     codetained(recording, "Muhannad al-Ahmad")
+    codetained(recording, "Muhannad al-Ahmad", limit=1)  # ranked by the store
+    assert {RANKED, THEIR_STAYS, UNKEYED_AT, RUNS_WITHOUT_KEYS} <= set(recording.statements)
     search(recording, "Sednaya")
     shortest_path(recording, "Muhannad al-Ahmad", "Sednaya Military Prison")
     shortest_path(recording, "Osama", "Fourth Armoured Division")

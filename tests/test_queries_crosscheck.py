@@ -17,8 +17,8 @@ from casegen import (GOVERNORATES, generate_custody, reference_codetention,
                      reference_stops)
 from custodygraph.ingest.keys import make_uid
 from custodygraph.ingest.run import ingest_file
-from custodygraph.queries.codetention import codetained
-from custodygraph.queries.custody import custody_chain
+from custodygraph.queries.codetention import codetained, ranked, stays
+from custodygraph.queries.custody import custody_chain, outlines
 from custodygraph.queries.filters import Filters
 from custodygraph.queries.flows import flows
 from custodygraph.queries.recurrence import recurring
@@ -95,6 +95,18 @@ def check_codetention(store, cases):
         assert got == want, pid
         for group in (result.certain, result.possible):
             assert [c.days for c in group] == sorted((c.days for c in group), reverse=True)
+        assert (result.certain_total, result.possible_total) == \
+            (len(result.certain), len(result.possible))
+        # ranked by the store from the stay keys: the head of the same lists, and their sizes
+        mine = stays(next(outlines(store, [uid(pid)])).steps)
+        for limit in (0, 1, 3, 1000):
+            head = ranked(store, uid(pid), mine, limit, True)
+            assert head is not None, pid
+            assert head.certain == result.certain[:limit], (pid, limit)
+            assert head.possible == result.possible[:limit], (pid, limit)
+            assert (head.certain_total, head.possible_total) == \
+                (len(result.certain), len(result.possible)), (pid, limit)
+            assert codetained(store, uid(pid), include_confidential=True, limit=limit) == head
 
 
 def check_statistics(store, cases):
