@@ -90,11 +90,13 @@ def flows(store: Store, *, filters: Filters | None = None,
     return transfer_flows(store, filters=filters, include_confidential=include_confidential)
 
 
-def codetained(store: Store, person: str, *, include_confidential: bool = False) -> Codetention:
-    """Persons held with ``person`` at the same facility at overlapping times."""
+def codetained(store: Store, person: str, *, include_confidential: bool = False,
+               limit: int | None = None) -> Codetention:
+    """Persons held with ``person`` at the same facility at overlapping times: every one, or
+    the first ``limit`` certain and possible ones, with how many there are in all."""
     from custodygraph.queries.codetention import codetained as co_detainees
 
-    return co_detainees(store, person, include_confidential=include_confidential)
+    return co_detainees(store, person, include_confidential=include_confidential, limit=limit)
 
 
 def responsibility(store: Store, *, filters: Filters | None = None,

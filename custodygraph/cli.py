@@ -49,6 +49,8 @@ def format_option(*choices: str):
 
 #: the formats of every query command
 FORMATS = ("table", "json", "csv", "md")
+#: co-detainees listed of each kind unless asked for more
+CODETAINED_LIMIT = 50
 
 
 class Cases(list):
@@ -361,16 +363,22 @@ def flows(fmt, stops, filters, include_confidential, config):
 
 @cli.command()
 @click.argument("person")
+@click.option("--limit", type=click.IntRange(min=1), default=CODETAINED_LIMIT, show_default=True,
+              help="List the first N certain and the first N possible co-detainees, ranked "
+                   "by days together; the counts are of all of them.")
+@click.option("--all", "every", is_flag=True, help="List every co-detainee.")
 @format_option(*FORMATS)
 @confidential_option
 @store_options
-def codetained(person, fmt, include_confidential, config):
+def codetained(person, limit, every, fmt, include_confidential, config):
     """Who was held with PERSON at the same facility at overlapping times: potential witnesses.
 
     Certain: both were surely there on common days; possible: their date bounds overlap.
+    Each list is ranked by days together, the first --limit of each shown.
     """
     with api.connect(config) as store:
-        result = api.codetained(store, person, include_confidential=include_confidential)
+        result = api.codetained(store, person, include_confidential=include_confidential,
+                                limit=None if every else limit)
     rows = []
     for entry in result.certain + result.possible:
         for o in entry.overlaps:
@@ -378,8 +386,15 @@ def codetained(person, fmt, include_confidential, config):
                          o.facility["name"], dates(o.start, o.end), o.days,
                          dates(o.stay["earliest"], o.stay["latest"])])
     p = result.person
-    before = [f"{p['name']} ({p['uid']}): {len(result.certain)} certain and "
-              f"{len(result.possible)} possible co-detainees"]
+    before = [f"{p['name']} ({p['uid']}): {result.certain_total} certain and "
+              f"{result.possible_total} possible co-detainees"]
+    shown = len(result.certain) + len(result.possible)
+    if shown < result.certain_total + result.possible_total:
+        note = (f"listed: the first {len(result.certain)} certain and the first "
+                f"{len(result.possible)} possible, by days together; --all lists every one")
+        before.append(note)
+        if fmt == "csv":  # a CSV file holds no notes: say it on the terminal
+            click.echo(note, err=True)
     after = [f"undated stay at {s.facility['name']}: not compared" for s in result.undated]
     emit(fmt, result.as_dict(), ["certainty", "person", "uid", "facility", "together", "days",
                                  "their stay"], rows, before, after)

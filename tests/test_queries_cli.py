@@ -200,3 +200,30 @@ def test_bad_input_is_one_message_and_exit_code_1(loaded, args, message):
     result = loaded(*args, ok=False)
     assert result.exit_code == 1
     assert result.output == message
+
+
+def test_codetained_lists_the_first_of_each_kind_and_counts_them_all(run, tmp_path):
+    path = tmp_path / "held.csv"
+    lines = ["person_id,person,event,date,end_date,facility,facility_type,source,source_type,"
+             "confidence"]
+    for n, (start, end) in enumerate((("2017-03-01", "2017-03-31"), ("2017-03-10", "2017-06-30"),
+                                      ("2017-02-01", "2017-03-05"), ("2017-03-20", ""),
+                                      ("2017-01-01", "2017-12-31"))):
+        lines.append(f"H-{n},Held Person {n},detention,{start},{end},Qadmus Transit Prison,"
+                     f"prison,Qadmus report,report,high")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    run("ingest", path, "--allow-new")
+    out = run("codetained", "H-0", "--limit", "1").output.splitlines()
+    assert out[0] == "Held Person 0 (person:h-0): 0 certain and 4 possible co-detainees"
+    assert out[1] == ("listed: the first 0 certain and the first 1 possible, by days together; "
+                      "--all lists every one")
+    assert [line.split()[4] for line in out[4:]] == ["person:h-4"]  # 31 days, the most
+    every = run("codetained", "H-0", "--all").output.splitlines()
+    assert every[0] == out[0] and every[1].startswith("certainty")
+    assert [line.split()[4] for line in every[3:]] == \
+        ["person:h-4", "person:h-1", "person:h-2", "person:h-3"]
+    csv_run = run("codetained", "H-0", "--limit", "2", "--format", "csv")
+    assert csv_run.stderr.startswith("listed: the first 0 certain and the first 2 possible")
+    assert len(csv_run.stdout.splitlines()) == 3
+    data = json.loads(run("codetained", "H-0", "--limit", "2", "--format", "json").stdout)
+    assert (data["certain_total"], data["possible_total"], len(data["possible"])) == (0, 4, 2)
