@@ -31,6 +31,7 @@ from pathlib import Path
 
 from custodygraph.config import Config
 from custodygraph.graph.falkor import FalkorStore
+from custodygraph.queries.codetention import FIRST as LIMIT
 from custodygraph.queries.codetention import RUNS_WITHOUT_KEYS, codetained
 from custodygraph.queries.custody import custody_chain
 from custodygraph.queries.recurrence import recurring
@@ -43,8 +44,7 @@ TARGETS = {
     "co-detention p99": 50.0, "co-detention, every one, p50": 50.0,
     "co-detention, every one, p99": 50.0, "CLI chain": 600.0,
 }
-#: co-detainees of each kind the command lists unless asked for all
-LIMIT = 50
+
 
 
 def percentile(values: list[float], q: float) -> float:

@@ -49,8 +49,6 @@ def format_option(*choices: str):
 
 #: the formats of every query command
 FORMATS = ("table", "json", "csv", "md")
-#: co-detainees listed of each kind unless asked for more
-CODETAINED_LIMIT = 50
 
 
 class Cases(list):
@@ -363,7 +361,7 @@ def flows(fmt, stops, filters, include_confidential, config):
 
 @cli.command()
 @click.argument("person")
-@click.option("--limit", type=click.IntRange(min=1), default=CODETAINED_LIMIT, show_default=True,
+@click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True,
               help="List the first N certain and the first N possible co-detainees, ranked "
                    "by days together; the counts are of all of them.")
 @click.option("--all", "every", is_flag=True, help="List every co-detainee.")

@@ -86,6 +86,11 @@ RETURN {uids} AS uids, {names} AS names, {marks} AS marks, {event_lists} AS even
 """
 
 
+#: co-detainees of each kind the command lists, and the person view draws, unless asked for
+#: every one
+FIRST = 50
+
+
 @dataclass
 class Stay:
     facility: dict[str, Any]

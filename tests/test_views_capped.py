@@ -221,3 +221,27 @@ def test_page_labels_and_tooltips_are_pythons(run, store, tmp_path, persons):
     assert sorted(report.result) == expected
     assert any("confidence" in text and "sources: " in text for *_, text in expected)
     assert any("\u201c" in text for *_, text in expected)  # a date in the source's words
+
+
+def test_the_person_view_draws_the_first_co_detainees_and_says_how_many_there_are(store,
+                                                                                 tmp_path):
+    from custodygraph.queries.codetention import FIRST, codetained
+
+    lines = ["person_id,person,event,date,end_date,facility,facility_type,source,source_type,"
+             "confidence"]
+    for n in range(FIRST + 5):
+        lines.append(f"H-{n},Held Person {n},detention,2017-03-{1 + n % 28:02d},2017-06-30,"
+                     "Qadmus Transit Prison,prison,Qadmus report,report,high")
+    path = tmp_path / "held.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    ingest_file(store, path, allow_new=True)
+    view, query, _ = build_view(store, "person", "H-0")
+    people = {n["id"] for n in view.nodes if n["kind"] == "Person"}
+    first = codetained(store, "H-0", limit=FIRST)
+    assert (first.certain_total, first.possible_total, len(first.possible)) == \
+        (0, FIRST + 4, FIRST)
+    assert people == {"person:h-0"} | {c.person["uid"] for c in first.possible}
+    assert view.note == (f"Co-detainees drawn: the first {FIRST} of {FIRST + 4} possible, by "
+                         "days together; `custodygraph codetained --all` lists every one.")
+    everyone, _, _ = build_view(store, "person", "H-0", codetained=False)
+    assert everyone.note == ""

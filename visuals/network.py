@@ -361,7 +361,23 @@ def person_view(chain: Chain, *, include_confidential: bool = False,
     # chain cannot happen, but never draw a dangling edge)
     b.edges = [e for e in b.edges if e["from"] in b.nodes and e["to"] in b.nodes]
     return b.view(f"Custody chain: {person['name']}", not include_confidential,
-                  f"custody_chain({me!r})" + (", codetained" if codetention is not None else ""))
+                  f"custody_chain({me!r})" + (", codetained" if codetention is not None else ""),
+                  _codetained_note(codetention))
+
+
+def _codetained_note(codetention) -> str:
+    """What the page says when it draws only the first co-detainees of a kind."""
+    if codetention is None:
+        return ""
+    cut = [f"the first {len(shown)} of {total:,} {kind}"
+           for kind, shown, total in (("certain", codetention.certain, codetention.certain_total),
+                                      ("possible", codetention.possible,
+                                       codetention.possible_total))
+           if len(shown) < total]
+    if not cut:
+        return ""
+    return (f"Co-detainees drawn: {' and '.join(cut)}, by days together; "
+            "`custodygraph codetained --all` lists every one.")
 
 
 # --- the facility view -------------------------------------------------------------------

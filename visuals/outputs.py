@@ -93,13 +93,14 @@ def _build_view(store, what, target, redactor, filters, limit, include_confident
     from custodygraph.visuals import network
 
     if what == "person":
+        from custodygraph.queries.codetention import FIRST
         from custodygraph.queries.codetention import codetained as co_detainees
         from custodygraph.queries.custody import custody_chain
 
         found, shown = _person(store, target, redactor)
         chain = custody_chain(store, found["uid"], include_confidential=include_confidential)
-        together = (co_detainees(store, found["uid"], include_confidential=include_confidential)
-                    if codetained else None)
+        together = (co_detainees(store, found["uid"], include_confidential=include_confidential,
+                                 limit=FIRST) if codetained else None)
         orgs = {o["uid"] for st in chain.steps for o in st.organizations} | {
             o["uid"] for e in chain.background for o in e.get("organizations") or []}
         view = network.person_view(chain, include_confidential=include_confidential,
