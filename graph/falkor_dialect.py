@@ -110,36 +110,6 @@ def search_statements() -> list[str]:
     ]
 
 
-# --- shortest path -------------------------------------------------------------------------
-def shortest_path_statement(label_a: str, label_b: str, rel_types: list[str],
-                            max_hops: int) -> str:
-    """The one shortest path, in either direction, from ``$a`` to ``$b`` (uids).
-
-    FalkorDB's ``shortestPath`` follows directed edges only, so this uses its ``algo.SPpaths``
-    procedure, which can walk both ways. Returns ``nodes`` (maps) and ``rels`` (lists of
-    type, start uid, end uid); no row when there is no such path.
-    """
-    if not isinstance(max_hops, int) or not 1 <= max_hops <= 12:
-        raise ValueError(f"max_hops must be an integer from 1 to 12, not {max_hops!r}")
-    types = ", ".join(f"'{schema.rel(t)}'" for t in rel_types)
-    return (
-        f"MATCH (a:{schema.label(label_a)} {{uid: $a}}) "
-        f"MATCH (b:{schema.label(label_b)} {{uid: $b}}) "
-        f"CALL algo.SPpaths({{sourceNode: a, targetNode: b, relTypes: [{types}], "
-        f"relDirection: 'both', maxLen: {max_hops}, pathCount: 1}}) YIELD path "
-        f"WITH path AS found " + PATH_RETURN
-    )
-
-
-#: what a path statement returns from the path ``found``, the same on both engines
-PATH_RETURN = (
-    "RETURN [n IN nodes(found) | {uid: n.uid, name: n.name, title: n.title, labels: labels(n), "
-    "type: n.type, kind: n.kind, earliest: n.earliest, latest: n.latest, "
-    "protected: n.protected}] AS nodes, "
-    "[r IN relationships(found) | [type(r), startNode(r).uid, endNode(r).uid]] AS rels"
-)
-
-
 #: what ``joined`` puts between the strings of a list, and between those of an inner list
 JOIN_SEPARATOR = "\n"
 INNER_SEPARATOR = "\t"

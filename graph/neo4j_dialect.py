@@ -85,34 +85,6 @@ def search_statements() -> list[str]:
     ]
 
 
-# --- shortest path -------------------------------------------------------------------------
-#: what a path statement returns from the path ``found``, the same on both engines
-PATH_RETURN = (
-    "RETURN [n IN nodes(found) | {uid: n.uid, name: n.name, title: n.title, labels: labels(n), "
-    "type: n.type, kind: n.kind, earliest: n.earliest, latest: n.latest, "
-    "protected: n.protected}] AS nodes, "
-    "[r IN relationships(found) | [type(r), startNode(r).uid, endNode(r).uid]] AS rels"
-)
-
-
-def shortest_path_statement(label_a: str, label_b: str, rel_types: list[str],
-                            max_hops: int) -> str:
-    """The one shortest path, in either direction, from ``$a`` to ``$b`` (uids).
-
-    Returns ``nodes`` (maps) and ``rels`` (lists of type, start uid, end uid); no row when
-    there is no such path. The caller never asks for the path from a node to itself, which
-    Neo4j refuses.
-    """
-    if not isinstance(max_hops, int) or not 1 <= max_hops <= 12:
-        raise ValueError(f"max_hops must be an integer from 1 to 12, not {max_hops!r}")
-    types = "|".join(schema.rel(t) for t in rel_types)
-    return (
-        f"MATCH (a:{schema.label(label_a)} {{uid: $a}}) "
-        f"MATCH (b:{schema.label(label_b)} {{uid: $b}}) "
-        f"MATCH found = shortestPath((a)-[:{types}*1..{max_hops}]-(b)) " + PATH_RETURN
-    )
-
-
 def joined(expression: str, inner: bool = False) -> str:
     """A list of strings as Neo4j returns it well: the list itself (see falkor_dialect)."""
     return expression

@@ -23,7 +23,7 @@ from custodygraph.queries.codetention import (RANKED, RUNS_WITHOUT_KEYS, THEIR_S
                                               codetained)
 from custodygraph.queries.filters import Filters
 from custodygraph.queries.flows import flows
-from custodygraph.queries.paths import PATH_TYPES, shortest_path
+from custodygraph.queries.paths import shortest_path
 from custodygraph.queries.responsibility import responsibility
 from custodygraph.queries.search import search
 from custodygraph.queries.stats import statistics
@@ -79,12 +79,10 @@ def api_statements(store) -> list[str]:
     search(recording, "Sednaya")
     shortest_path(recording, "Muhannad al-Ahmad", "Sednaya Military Prison")
     shortest_path(recording, "Osama", "Fourth Armoured Division")
+    assert any("MATCH (n:Person {uid: u})-[r:" in s for s in recording.statements)  # a path
     # the engine-specific statements FalkorDB ran are swapped for Neo4j's own
     falkor_only = set(falkor_dialect.search_statements())
-    falkor_only |= {s for s in recording.statements if "algo.SPpaths" in s}
-    neo4j_own = neo4j_dialect.search_statements() + [
-        neo4j_dialect.shortest_path_statement(a, b, list(PATH_TYPES), 6)
-        for a, b in (("Person", "Facility"), ("Person", "Organization"))]
+    neo4j_own = neo4j_dialect.search_statements()
     return [s for s in recording.statements if s not in falkor_only] + neo4j_own
 
 

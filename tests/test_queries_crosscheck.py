@@ -7,7 +7,11 @@ outcomes and hometowns. One ingest per example serves every query.
 
 from __future__ import annotations
 
+import random
 from collections import Counter
+
+import networkx as nx
+import pytest
 
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
@@ -17,10 +21,12 @@ from casegen import (GOVERNORATES, generate_custody, reference_codetention,
                      reference_stops)
 from custodygraph.ingest.keys import make_uid
 from custodygraph.ingest.run import ingest_file
+from custodygraph.errors import NoPath
 from custodygraph.queries.codetention import codetained, ranked, stays
 from custodygraph.queries.custody import custody_chain, outlines
 from custodygraph.queries.filters import Filters
 from custodygraph.queries.flows import flows
+from custodygraph.queries.paths import PATH_TYPES, shortest_path
 from custodygraph.queries.recurrence import recurring
 from custodygraph.queries.stats import statistics
 
@@ -119,6 +125,47 @@ def check_statistics(store, cases):
         assert count.cases == len(count.persons)
 
 
+EDGES = """
+MATCH (a)-[r]->(b) WHERE type(r) IN $types
+RETURN a.uid AS a, b.uid AS b, type(r) AS type
+"""
+ENDS = """
+MATCH (n) WHERE n:Person OR n:Facility OR n:Organization OR n:Location
+RETURN n.uid AS uid ORDER BY uid
+"""
+
+
+def check_paths(store, seed, pairs=25, max_length=4):
+    """Shortest paths against networkx on the same relationships, either way: the same
+    length (or none within ``max_length``), along relationships the graph has."""
+    edges = store.read(EDGES, {"types": list(PATH_TYPES)})
+    graph = nx.Graph()
+    graph.add_edges_from((e["a"], e["b"]) for e in edges)
+    have = {(e["a"], e["b"], e["type"]) for e in edges}
+    ends = [row["uid"] for row in store.read(ENDS)]
+    rng = random.Random(seed)
+    found = 0
+    for _ in range(pairs):
+        a, b = rng.sample(ends, 2)
+        try:
+            want = nx.shortest_path_length(graph, a, b)
+        except (nx.NetworkXNoPath, nx.NodeNotFound):
+            want = None
+        if want is None or want > max_length:
+            with pytest.raises(NoPath):
+                shortest_path(store, a, b, max_length=max_length, include_confidential=True)
+            continue
+        path = shortest_path(store, a, b, max_length=max_length, include_confidential=True)
+        assert path.length == want, (a, b)
+        uids = [n["uid"] for n in path.nodes]
+        assert uids[0] == a and uids[-1] == b and len(uids) == want + 1
+        for here, there, rel in zip(uids, uids[1:], path.relationships):
+            assert {rel["from"], rel["to"]} == {here, there}
+            assert (rel["from"], rel["to"], rel["type"]) in have
+        found += 1
+    return found
+
+
 def test_the_generator_exercises_every_case():
     """Seed 7 with 40 persons (the explicit example below) holds each thing checked."""
     cases = generate_custody(7, 40)
@@ -146,3 +193,9 @@ def test_investigation_queries_match_the_reference(session_store, tmp_path_facto
     check_flows(session_store, cases)
     check_codetention(session_store, cases)
     check_statistics(session_store, cases)
+    check_paths(session_store, seed)
+
+
+def test_paths_are_found_where_networkx_finds_them(session_store, tmp_path_factory):
+    load(session_store, tmp_path_factory, 3, 40)
+    assert check_paths(session_store, 3, pairs=60) > 20

@@ -171,7 +171,6 @@ def test_fulltext_queries_are_neutralised():
     assert falkor_dialect.fulltext_query("the a") is None
     assert neo4j_dialect.fulltext_query("!!") is None
     assert falkor_dialect.SEARCH_RETURN == neo4j_dialect.SEARCH_RETURN
-    assert falkor_dialect.PATH_RETURN == neo4j_dialect.PATH_RETURN
 
 
 @settings(max_examples=60, deadline=None,
