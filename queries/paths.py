@@ -153,7 +153,7 @@ def _search(store: Store, start: tuple[str, str], end: tuple[str, str], max_leng
         for answer in _by_label(store, NEIGHBOURS, {u: labels[u] for u in frontier[side]}):
             for row in answer:
                 other = row["other"]
-                if other in mine:
+                if other is None or other in mine:
                     continue
                 label = next((x for x in row["labels"] if x in schema.LABELS), None)
                 if label is None:
