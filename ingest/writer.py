@@ -465,8 +465,7 @@ def _with_stays(held: list[dict[str, Any]], rows: dict[str, dict[str, dict[str, 
     stays of the person's custody chain at the facility, computed by the code the chain and
     co-detention use (None when they cannot be stored; co-detention then rebuilds them from
     the chain)."""
-    from custodygraph.queries.codetention import (encode_stays, person_stays, stay_days,
-                                                  stay_key)
+    from custodygraph.queries.codetention import encode_stays, keyed_stays, person_stays
 
     by_person: dict[str, dict[str, list]] = {}
     for edge in held:
@@ -488,11 +487,8 @@ def _with_stays(held: list[dict[str, Any]], rows: dict[str, dict[str, dict[str, 
         here = by_person[person].get(edge["target"], [])
         encoded = encode_stays(here, edge["events"])
         edge["stays"], edge["stays_from"] = encoded if encoded else (None, None)
-        edge["stay_key"] = stay_key(edge["target"], here if encoded else None)
-        try:
-            edge["stay_days"] = stay_days(here) if encoded else []
-        except ValueError:  # outside the days a key holds: the key says so (UNKEYED)
-            edge["stay_days"] = []
+        edge["stay_key"], edge["stay_days"] = keyed_stays(edge["target"],
+                                                          here if encoded else None)
 
 
 def _write_derived(store: Store, edges: dict[str, list[dict[str, Any]]], batch: int,

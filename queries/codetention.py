@@ -366,6 +366,15 @@ def stay_key(facility: str, here: list[Stay] | None) -> int | None:
     return _key(facility, (hi - lo).bit_length(), lo)
 
 
+def keyed_stays(facility: str, here: list[Stay] | None) -> tuple[int | None, list[int]]:
+    """``HELD_AT.stay_key`` and ``HELD_AT.stay_days`` of an edge to ``facility`` with these
+    stays (None: they could not be stored); no days where the key cannot place them."""
+    key = stay_key(facility, here)
+    if here is None or key is None or key == _key(facility, UNKEYED, 0):
+        return key, []
+    return key, stay_days(here)
+
+
 def key_ranges(facility: str, lo: int, hi: int) -> list[list[int]]:
     """The ranges of ``stay_key`` where the stays at ``facility`` that may meet the days
     from ``lo`` to ``hi`` (-1: open) are, UNKEYED aside."""

@@ -93,8 +93,7 @@ def _build_view(store, what, target, redactor, filters, limit, include_confident
     from custodygraph.visuals import network
 
     if what == "person":
-        from custodygraph.queries.codetention import FIRST
-        from custodygraph.queries.codetention import codetained as co_detainees
+        from custodygraph.queries.codetention import FIRST, codetained as co_detainees
         from custodygraph.queries.custody import custody_chain
 
         found, shown = _person(store, target, redactor)
