@@ -29,6 +29,8 @@ from custodygraph.graph import schema
 from custodygraph.graph.store import DEFAULT_BATCH, Store, chunks, read_aside
 from custodygraph.ingest import records as rec
 from custodygraph.ingest.vocabulary import CONFIDENCE, CUSTODY_SIDE_TYPES, HELD_TYPES, MEMBER_TYPES
+from custodygraph.queries.custody import (custody_part, order_events, step_groups,
+                                          stored_summary, summarize)
 
 #: event types whose organisation took the person into custody (ARRESTED_BY is derived)
 ARREST_TYPES = frozenset({"arrest", "surrender_under_amnesty"})
@@ -143,10 +145,14 @@ DERIVED_EXTRA = {"HELD_AT": (("stays", "stays_from", "stay_key", "stay_days"),
 #: facilities where the person's custody events (CUSTODY_SIDE_TYPES) took place, and
 #: ``custody_by``, the organisations that carried them out (queries.recurrence counts these)
 CUSTODY = "custody"
+#: and the summary of the person's chain (queries.custody.summarize) that statistics, flows
+#: and the outcome filter read: ``chain_status``, ``chain_start``, ``chain_stops``,
+#: ``chain_stop_dates`` (queries.custody.stored_summary)
 WRITE_CUSTODY = """
 UNWIND $rows AS r
 MATCH (p:Person {uid: r[0]})
-SET p.custody_at = r[1], p.custody_by = r[2]
+SET p.custody_at = r[1], p.custody_by = r[2], p.chain_status = r[3], p.chain_start = r[4],
+    p.chain_stops = r[5], p.chain_stop_dates = r[6]
 """
 # the persons the events are linked to now
 EVENT_PERSONS = """
@@ -454,34 +460,43 @@ def derive_edges(rows: Iterable[dict[str, Any]]) -> dict[str, list[dict[str, Any
             "latest": None if open_end else latest,
             "confidence": next((c for c in CONFIDENCE if c in confidences), None),
         })
-    _with_stays(out.get("HELD_AT", []), events)
-    out[CUSTODY] = [{"person": person, "at": sorted(at), "by": sorted(by)}
+    chains = {person: _chain(person_rows) for person, person_rows in events.items()}
+    _with_stays(out.get("HELD_AT", []), chains)
+    out[CUSTODY] = [{"person": person, "at": sorted(at), "by": sorted(by),
+                     "summary": summarize(person, *chains[person])}
                     for person, (at, by) in sorted(custody.items())]
     return out
 
 
-def _with_stays(held: list[dict[str, Any]], rows: dict[str, dict[str, dict[str, Any]]]) -> None:
+def _chain(rows: dict[str, dict[str, Any]]) -> tuple[list[dict[str, Any]], list[list]]:
+    """A person's events as the chain orders them, and the step groups of its custody part,
+    from the person's rows (one per event), computed by the code the chain uses."""
+    events = [{"uid": r["event"], "type": r["type"], "earliest": r.get("earliest"),
+               "latest": r.get("latest"), "sequence": r.get("sequence"),
+               "confidence": r.get("confidence"), "organizations": [], "sources": [],
+               # an event at a facility and a location is at the facility
+               "place": ({"uid": r["facility"], "name": None, "kind": "facility"}
+                         if r.get("facility") else
+                         {"uid": r["location"], "name": None, "kind": "location"}
+                         if r.get("location") else None)}
+              for r in rows.values()]
+    ordered, _ = order_events(events)
+    return ordered, step_groups(custody_part(ordered))
+
+
+def _with_stays(held: list[dict[str, Any]], chains: dict[str, tuple[list, list[list]]]) -> None:
     """Add ``stays``, ``stays_from``, ``stay_key`` and ``stay_days`` to HELD_AT rows: the
     stays of the person's custody chain at the facility, computed by the code the chain and
     co-detention use (None when they cannot be stored; co-detention then rebuilds them from
     the chain)."""
-    from custodygraph.queries.codetention import encode_stays, keyed_stays, person_stays
+    from custodygraph.queries.codetention import encode_stays, keyed_stays, stays_of_groups
 
     by_person: dict[str, dict[str, list]] = {}
     for edge in held:
         person = edge["person"]
         if person not in by_person:
             found: dict[str, list] = defaultdict(list)
-            chain = [{"uid": r["event"], "type": r["type"], "earliest": r.get("earliest"),
-                      "latest": r.get("latest"), "sequence": r.get("sequence"),
-                      "confidence": r.get("confidence"), "organizations": [], "sources": [],
-                      # an event at a facility and a location is at the facility
-                      "place": ({"uid": r["facility"], "name": None, "kind": "facility"}
-                                if r.get("facility") else
-                                {"uid": r["location"], "name": None, "kind": "location"}
-                                if r.get("location") else None)}
-                     for r in rows[person].values()]
-            for stay in person_stays(person, chain):
+            for stay in stays_of_groups(chains[person][1]):
                 found[stay.facility["uid"]].append(stay)
             by_person[person] = found
         here = by_person[person].get(edge["target"], [])
@@ -501,7 +516,8 @@ def _write_derived(store: Store, edges: dict[str, list[dict[str, Any]]], batch: 
         _write_rows(store, query, ([edge[c] for c in columns] for edge in edges.get(rtype, [])),
                     batch)
     _write_rows(store, WRITE_CUSTODY,
-                ([row["person"], row["at"], row["by"]] for row in edges.get(CUSTODY, [])), batch)
+                ([row["person"], row["at"], row["by"], *stored_summary(row["summary"])]
+                 for row in edges.get(CUSTODY, [])), batch)
 
 
 def rebuild_derived(store: Store, person_uids: list[str], batch: int = DEFAULT_BATCH,
@@ -513,7 +529,8 @@ def rebuild_derived(store: Store, person_uids: list[str], batch: int = DEFAULT_B
         rows = [r for r in store.read(PERSON_EVENTS, {"uids": uids}) if r["event"] not in leaving]
         edges = derive_edges(rows)
         listed = {r["person"] for r in edges[CUSTODY]}
-        edges[CUSTODY] += [{"person": u, "at": [], "by": []} for u in uids if u not in listed]
+        edges[CUSTODY] += [{"person": u, "at": [], "by": [], "summary": None}
+                           for u in uids if u not in listed]
         store.write(DROP_DERIVED, {"uids": uids})
         _write_derived(store, edges, batch, WRITE_DERIVED)
 

@@ -41,8 +41,7 @@ from typing import Any, Iterable
 
 from custodygraph.graph.store import Store, read_together
 from custodygraph.ingest.vocabulary import HELD_TYPES
-from custodygraph.queries.custody import (Step, custody_part, order_events, outlines,
-                                          step_groups)
+from custodygraph.queries.custody import Step, outlines
 from custodygraph.queries.filters import CASE_MARK, case_entry, case_list, marked_entry
 from custodygraph.queries.lists import nested, strings
 from custodygraph.queries.persons import find_person
@@ -224,12 +223,10 @@ def _reach_from(stay: Stay) -> str | None:
 # the chain (positions, not event ids: redaction replaces the ids in ``events`` only).
 # HELD_AT.stays_from is the earliest date any of the dated ones reaches (``_reach_from``),
 # "" when one is open there or none is dated ("" sorts before every date).
-def person_stays(person: str, events: list[dict[str, Any]]) -> list[Stay]:
-    """The stays of a person's chain from all their events (as ``custody.outline`` takes
-    them): what ingest stores on the person's HELD_AT edges. The steps are those of
-    ``outline``, without building what the stays do not use."""
-    ordered, _ = order_events(events)
-    return _stays((group[0]["place"], group) for group in step_groups(custody_part(ordered)))
+def stays_of_groups(groups: list[list[dict[str, Any]]]) -> list[Stay]:
+    """The stays of a chain from the step groups of its custody part (``step_groups``): what
+    ingest stores on the person's HELD_AT edges."""
+    return _stays((group[0]["place"], group) for group in groups)
 
 
 def encode_stays(here: list[Stay], events: list[str]) -> tuple[list[str], str] | None:

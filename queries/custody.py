@@ -516,3 +516,95 @@ def outline(person: str, events: list[dict[str, Any]]) -> Outline:
     ``name`` and ``kind``, which is ``"location"`` for a location)."""
     ordered, _ = order_events(events)
     return Outline(person, ordered, _steps(custody_part(ordered)), final_status(ordered)[0])
+
+
+# --- what ingest keeps of each chain ---------------------------------------------------------
+# Statistics, flows and the outcome filter need little of a chain: its final status, the
+# dates of its first custody event and its stops at facilities. Ingest computes these from
+# the events of every person it writes (ingest.writer.derive_edges) and keeps them on the
+# person, so that these questions read one row per person instead of every event.
+SUMMARY_COLUMNS = """p.uid AS person, p.chain_status AS status, p.chain_start AS start,
+       p.chain_stops AS stops, p.chain_stop_dates AS dates"""
+ALL_SUMMARIES = "MATCH (p:Person) WHERE p.chain_status IS NOT NULL RETURN " + SUMMARY_COLUMNS
+SOME_SUMMARIES = """
+UNWIND $uids AS u
+MATCH (p:Person {uid: u}) WHERE p.chain_status IS NOT NULL
+RETURN """ + SUMMARY_COLUMNS
+#: a person with events but no summary was written by an earlier version: the events are read
+UNSUMMARISED = """
+MATCH (p:Person) WHERE p.chain_status IS NULL AND (p)-[:SUBJECT_OF]->(:Event)
+RETURN p.uid AS uid LIMIT 1
+"""
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What the questions over all chains read of one chain."""
+
+    person: str
+    status: str
+    #: earliest and latest date of the first custody event; None without custody events
+    start: tuple[str | None, str | None] | None
+    #: the steps at facilities, in order: (facility uid, the step's earliest date)
+    stops: tuple[tuple[str, str | None], ...]
+
+
+def summarize(person: str, ordered: list[dict[str, Any]],
+              groups: list[list[dict[str, Any]]] | None = None) -> Summary:
+    """The summary of a chain from its ordered events (``order_events``); ``groups``, the
+    ``step_groups`` of its custody part, when the caller already has them."""
+    part = custody_part(ordered)
+    if groups is None:
+        groups = step_groups(part)
+    stops = []
+    for group in groups:
+        place = group[0]["place"]
+        if place and place.get("kind") not in (None, "location"):
+            stops.append((place["uid"],
+                          min((e["earliest"] for e in group if e["earliest"]), default=None)))
+    start = (part[0]["earliest"], part[0]["latest"]) if part else None
+    return Summary(person, final_status(ordered)[0], start, tuple(stops))
+
+
+def summary_of(outline_: Outline) -> Summary:
+    """The summary of an outline (the same as ``summarize`` over its events)."""
+    first = outline_.steps[0].events[0] if outline_.steps else None
+    return Summary(outline_.person, outline_.status,
+                   (first["earliest"], first["latest"]) if first else None,
+                   tuple((s.place["uid"], s.earliest) for s in outline_.steps
+                         if s.place and s.place.get("kind") not in (None, "location")))
+
+
+def stored_summary(summary: Summary | None) -> tuple:
+    """``chain_status``, ``chain_start``, ``chain_stops`` and ``chain_stop_dates`` as ingest
+    stores them (no null inside a list: an empty string stands for a missing date); all None
+    for a person without events."""
+    if summary is None:
+        return None, None, None, None
+    start = [summary.start[0] or "", summary.start[1] or ""] if summary.start else []
+    return (summary.status, start, [uid for uid, _ in summary.stops],
+            [day or "" for _, day in summary.stops])
+
+
+def _read_summary(row: dict[str, Any]) -> Summary:
+    start = row["start"] or []
+    return Summary(row["person"], row["status"],
+                   (start[0] or None, start[1] or None) if start else None,
+                   tuple((uid, day or None) for uid, day in zip(row["stops"] or [],
+                                                               row["dates"] or [])))
+
+
+def summaries(store: Store, persons: list[str] | None = None,
+              batch: int = 5000) -> Iterator[Summary]:
+    """The summary of every person with events (or of ``persons``), in uid order: read from
+    what ingest stored, or built from the events when some person lacks it."""
+    if store.read(UNSUMMARISED):
+        yield from map(summary_of, outlines(store, persons, batch))
+        return
+    if persons is None:
+        rows = store.read(ALL_SUMMARIES)
+    else:
+        rows = [row for i in range(0, len(persons), batch)
+                for row in store.read(SOME_SUMMARIES, {"uids": persons[i:i + batch]})]
+    for row in sorted(rows, key=lambda r: r["person"]):
+        yield _read_summary(row)

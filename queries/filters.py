@@ -202,13 +202,20 @@ def person_scope(store: Store, filters: Filters) -> set[str] | None:
     if filters.resolved.get("region"):
         scope = {r["uid"] for r in store.read(IN_REGION, {"region": filters.resolved["region"]})}
     if filters.outcome:
-        from custodygraph.queries.custody import outlines
+        from custodygraph.queries.custody import summaries
 
         wanted = OUTCOMES[filters.outcome]
         persons = sorted(scope) if scope is not None else None
-        chosen = {o.person for o in outlines(store, persons) if o.status in wanted}
+        chosen = {s.person for s in summaries(store, persons) if s.status in wanted}
         scope = chosen if scope is None else scope & chosen
     return scope
+
+
+def keeps_every_event(filters: Filters) -> bool:
+    """Whether ``filters`` keep every event (persons, hometowns, outcomes and kinds may be
+    filtered), so that what ingest derived onto the persons from all their events answers."""
+    return (filters.since is None and filters.until is None and not filters.event_types
+            and filters.min_confidence in (None, "low") and not filters.resolved.get("source"))
 
 
 def period_label(earliest: str | None, latest: str | None) -> str:

@@ -30,9 +30,10 @@ from datetime import date
 from typing import Any
 
 from custodygraph.graph.store import Store
-from custodygraph.queries.custody import Step, outlines
+from custodygraph.queries.custody import Step, outlines, summaries
 from custodygraph.queries.filters import (Filters, case_list, check, event_matches,
-                                          person_scope, source_events)
+                                          keeps_every_event, person_scope, source_events)
+from custodygraph.queries.recurrence import FACILITIES
 
 ROLES = ("first", "intermediate", "final", "only")
 
@@ -72,11 +73,15 @@ class Flows:
         return asdict(self)
 
 
-def move_days(origin: Step, destination: Step) -> int | None:
-    """Days between the earliest dates of two steps, or None (see the module's notes)."""
-    if not origin.earliest or not destination.earliest:
+def move_days(origin: str | None, destination: str | None) -> int | None:
+    """Days between the earliest dates of two steps, or None (see the module's notes).
+
+    >>> move_days("2018-01-01", "2018-03-01"), move_days("2018-03-01", "2018-01-01")
+    (59, None)
+    """
+    if not origin or not destination:
         return None
-    days = (date.fromisoformat(destination.earliest) - date.fromisoformat(origin.earliest)).days
+    days = (date.fromisoformat(destination) - date.fromisoformat(origin)).days
     return days if days >= 0 else None
 
 
@@ -102,29 +107,33 @@ def flows(store: Store, *, filters: Filters | None = None,
         return any(event_matches(e, filters) and (sourced is None or e["uid"] in sourced)
                    for e in step.events)
 
+    persons = sorted(scope) if scope is not None else None
+    if keeps_every_event(filters):  # every facility step counts: the stored summaries tell
+        chains = ((s.person, s.stops) for s in summaries(store, persons))
+    else:
+        chains = ((o.person, tuple((s.place["uid"], s.earliest)
+                                   for s in _facility_steps(o.steps, keep)))
+                  for o in outlines(store, persons))
     moves: dict[tuple[str, str], dict[str, Any]] = {}
     stops: dict[str, dict[str, Any]] = {}
-    places: dict[str, dict[str, Any]] = {}
-    for outline in outlines(store, sorted(scope) if scope is not None else None):
-        stays = _facility_steps(outline.steps, keep)
-        for i, step in enumerate(stays):
-            places[step.place["uid"]] = step.place
+    for person, stays in chains:
+        for i, (uid, earliest) in enumerate(stays):
             role = ("only" if len(stays) == 1 else "first" if i == 0
                     else "final" if i == len(stays) - 1 else "intermediate")
-            stop = stops.setdefault(step.place["uid"], {r: set() for r in ROLES})
-            stop[role].add(outline.person)
+            stop = stops.setdefault(uid, {r: set() for r in ROLES})
+            stop[role].add(person)
             if i:
-                origin = stays[i - 1]
-                move = moves.setdefault((origin.place["uid"], step.place["uid"]),
-                                        {"persons": set(), "days": [], "untimed": set(),
-                                         "moves": 0})
-                move["persons"].add(outline.person)
+                origin, since = stays[i - 1]
+                move = moves.setdefault((origin, uid), {"persons": set(), "days": [],
+                                                        "untimed": set(), "moves": 0})
+                move["persons"].add(person)
                 move["moves"] += 1
-                days = move_days(origin, step)
+                days = move_days(since, earliest)
                 if days is None:
-                    move["untimed"].add(outline.person)
+                    move["untimed"].add(person)
                 else:
                     move["days"].append(days)
+    places = {row["uid"]: row for row in store.read(FACILITIES, {"uids": sorted(stops)})}
 
     def wanted(uid: str) -> bool:
         return not filters.kind or places[uid].get("kind") == filters.kind

@@ -20,7 +20,8 @@ from typing import Any
 from custodygraph.graph.store import Store, read_together
 from custodygraph.ingest.vocabulary import CUSTODY_SIDE_TYPES
 from custodygraph.queries.filters import (EVENT_FILTER, Filters, case_list, check, event_params,
-                                          every_case, every_case_statement, person_scope)
+                                          every_case, every_case_statement, keeps_every_event,
+                                          person_scope)
 from custodygraph.queries.lists import strings
 
 # Each entry comes with the list of its persons' uids, and its count is the length of that
@@ -93,7 +94,7 @@ def recurring(store: Store, *, minimum: int = 1, filters: Filters | None = None,
     """
     filters = check(store, filters or Filters())
     scope = person_scope(store, filters)
-    derived = _by_events_only(filters) and not store.read(NOT_DERIVED)
+    derived = keeps_every_event(filters) and not store.read(NOT_DERIVED)
     # persons a reviewer merged (SAME_AS, queries.resolve) are one case: their cluster's
     # representative (smallest uid) stands for them
     from custodygraph.queries.resolve import clusters
@@ -214,10 +215,3 @@ def _derived_lists(store: Store, query: str, rows: list[dict[str, Any]] | None =
     if all(members is not None for _, members in found):
         return found
     return [(row["uid"], row["persons"]) for row in store.read(query.format(persons="members"))]
-
-
-def _by_events_only(filters: Filters) -> bool:
-    """Whether ``filters`` keep every custody event, so that the lists derived onto the
-    persons answer (persons, hometowns, outcomes and kinds may be filtered)."""
-    return (filters.since is None and filters.until is None and not filters.event_types
-            and filters.min_confidence in (None, "low") and not filters.resolved.get("source"))

@@ -28,9 +28,10 @@ from typing import Any
 from custodygraph.graph.store import Store
 from custodygraph.ingest.vocabulary import CUSTODY_TYPES
 from custodygraph.queries.custody import (STATUS_BODY, STATUS_DIED, STATUS_HELD,
-                                          STATUS_RELEASED, STATUSES, outlines)
+                                          STATUS_RELEASED, STATUSES, summaries)
 from custodygraph.queries.filters import (EVENT_FILTER, REGION_DEPTH, Filters, case_list,
-                                          check, event_params, period_label, person_scope)
+                                          check, event_params, keeps_every_event, period_label,
+                                          person_scope)
 
 COUNTED = """
 MATCH (p:Person)-[:SUBJECT_OF]->(e:Event)
@@ -99,17 +100,23 @@ def statistics(store: Store, *, filters: Filters | None = None,
     """
     filters = check(store, filters or Filters())
     scope = person_scope(store, filters)
-    types = None if filters.event_types else CUSTODY_TYPES
-    counted = {r["uid"] for r in store.read(COUNTED, event_params(filters, types))}
-    if scope is not None:
-        counted &= scope
+    if keeps_every_event(filters):
+        # every event counts: a person with a custody event is one whose chain has a start
+        chains = [s for s in summaries(store) if s.start is not None
+                  and (scope is None or s.person in scope)]
+        counted = {s.person for s in chains}
+    else:
+        types = None if filters.event_types else CUSTODY_TYPES
+        counted = {r["uid"] for r in store.read(COUNTED, event_params(filters, types))}
+        if scope is not None:
+            counted &= scope
+        chains = list(summaries(store, sorted(counted)))
     status: dict[str, set[str]] = {}
     period: dict[str, set[str]] = {}
-    for outline in outlines(store, sorted(counted)):
-        status.setdefault(outline.status, set()).add(outline.person)
-        first = outline.steps[0].events[0] if outline.steps else None
-        label = period_label(first["earliest"], first["latest"]) if first else "undated"
-        period.setdefault(label, set()).add(outline.person)
+    for chain in chains:
+        status.setdefault(chain.status, set()).add(chain.person)
+        label = period_label(*chain.start) if chain.start else "undated"
+        period.setdefault(label, set()).add(chain.person)
     region: dict[str, set[str]] = {}
     placed: set[str] = set()
     for row in store.read(GOVERNORATES, {"uids": sorted(counted)}):

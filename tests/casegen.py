@@ -435,3 +435,48 @@ def reference_custody_recurrence(cases: CustodySet, persons: set[str] | None = N
             graph.add_edge(("person", pid), ("entry", cases.arrested_by[pid][0]))
     return {node[1]: {p[1] for p in graph.neighbors(node)}
             for node in graph if node[0] == "entry"}
+
+
+def _year_label(earliest: str | None, latest: str | None) -> str:
+    if not earliest and not latest:
+        return "undated"
+    first, last = (earliest or "..")[:4], (latest or "..")[:4]
+    return first if first == last else f"{first}-{last}"
+
+
+def reference_responsibility(cases: CustodySet) -> dict[str, dict]:
+    """Organisation name -> its own persons by role and by period.
+
+    An organisation is responsible for the generated arrests it carried out, and, when it is
+    a security branch that is also a facility, for the arrests, detentions, transfers and
+    sightings at it. Each event is filed under the years of its own dates: the two exact days
+    of a stay, or the month of a monthly step.
+    """
+    branches = {name for name, kind in FACILITIES if kind == "security_branch"}
+    graph = nx.MultiGraph()
+    for pid, steps in cases.steps.items():
+        for step in steps:
+            if step.facility not in branches:
+                continue
+            for i, kind in enumerate(step.types):
+                if kind not in ("arrest", "detention", "transfer", "sighting"):
+                    continue
+                day = step.certain[i] if step.certain else None
+                lo, hi = (day, day) if day else (step.earliest, step.latest)
+                graph.add_edge(("org", step.facility), ("person", pid),
+                               role="arrested" if kind == "arrest" else "held",
+                               period=_year_label(lo, hi))
+        if pid in cases.arrested_by:
+            org, record, lo, hi = cases.arrested_by[pid]
+            first = steps[0]
+            if first.certain:  # the arrest is the first day of a stay
+                lo = hi = first.certain[0]
+            graph.add_edge(("org", org), ("person", pid), role="arrested",
+                           period=_year_label(lo, hi))
+    out: dict[str, dict] = {}
+    for a, b, data in graph.edges(data=True):
+        org, person = (a, b) if a[0] == "org" else (b, a)
+        entry = out.setdefault(org[1], {"roles": {}, "periods": {}})
+        entry["roles"].setdefault(data["role"], set()).add(person[1])
+        entry["periods"].setdefault(data["period"], set()).add(person[1])
+    return out

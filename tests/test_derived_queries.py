@@ -1,8 +1,9 @@
 """The derived data the queries read instead of every event, held to the events.
 
-Ingest stores each person's stays at a facility on their HELD_AT edge, and the facilities
-and organisations of their custody events on the person. Co-detention and recurrence read
-those. Here they must give what the definitions give over the events themselves, on data
+Ingest stores each person's stays at a facility on their HELD_AT edge, and on the person
+the facilities and organisations of their custody events and a summary of their chain (status,
+first custody event, stops at facilities). Co-detention, recurrence, statistics, flows and
+the outcome filter read those. Here they must give what the definitions give over the events themselves, on data
 made to be awkward: dates open at either end or missing, several stays at one facility,
 events at a facility and a location at once, and edits that move an event to another person.
 """
@@ -13,15 +14,19 @@ import csv
 import random
 from dataclasses import asdict
 
+import networkx as nx
 import pytest
 
 from graphdump import dump
 from custodygraph.ingest.keys import make_uid
 from custodygraph.ingest.run import ingest_file
 from custodygraph.queries import codetention
-from custodygraph.queries.custody import outlines
+from custodygraph.queries.custody import UNSUMMARISED, outlines, summaries, summary_of
 from custodygraph.queries.filters import Filters
+from custodygraph.queries.flows import flows
 from custodygraph.queries.recurrence import recurring
+from custodygraph.queries.responsibility import responsibility
+from custodygraph.queries.stats import statistics
 
 FACILITIES = (("Qadmus Transit Prison", "prison"),
               ("Qadmus Interrogation Branch", "security_branch"),
@@ -158,6 +163,43 @@ def test_recurrence_from_derived_lists_equals_the_events(store, tmp_path):
     assert sum(len(r) for r in derived) > 0
 
 
+def stored_summaries_are_the_chains(store) -> int:
+    """Every person's stored summary is the summary of the chain built from their events;
+    the number of persons with events."""
+    assert not store.read(UNSUMMARISED)
+    built = [summary_of(o) for o in outlines(store)]
+    assert list(summaries(store)) == built
+    some = [s.person for s in built[::3]]
+    assert list(summaries(store, some)) == [s for s in built if s.person in set(some)]
+    return len(built)
+
+
+def whole_archive_answers(store) -> list:
+    choices = [Filters(), Filters(outcome="died"), Filters(outcome="in_custody"),
+               Filters(outcome="unknown", kind="prison"), Filters(kind="security_branch"),
+               Filters(since="2017-01-01"), Filters(min_confidence="high")]
+    return [(statistics(store, filters=f, include_confidential=True).as_dict(),
+             flows(store, filters=f, include_confidential=True).as_dict(),
+             [r.as_dict() for r in recurring(store, filters=f, include_confidential=True)])
+            for f in choices]
+
+
+@pytest.mark.parametrize("seed", [6, 7])
+def test_statistics_and_flows_from_stored_summaries_equal_the_events(store, tmp_path, seed):
+    path = tmp_path / "awkward.csv"
+    write(path, awkward_rows(seed, 150))
+    ingest_file(store, path, allow_new=True)
+    assert stored_summaries_are_the_chains(store) == 150
+    stored = whole_archive_answers(store)
+    assert any(f["flows"] for _, f, _ in stored) and all(s["cases"] for s, _, _ in stored[:2])
+    # one person without a summary (as written by an earlier version) sends every one of
+    # these questions back to the events, with the same answers
+    store.write("MATCH (p:Person {uid: $uid}) REMOVE p.chain_status",
+                {"uid": persons_of(store)[0]})
+    assert store.read(UNSUMMARISED)
+    assert whole_archive_answers(store) == stored
+
+
 def test_an_event_moved_to_another_person_leaves_nothing_behind(store, tmp_path):
     rows = awkward_rows(5, 40)
     first = tmp_path / "first.csv"
@@ -169,6 +211,7 @@ def test_an_event_moved_to_another_person_leaves_nothing_behind(store, tmp_path)
     write(edited, rows)
     ingest_file(store, edited, allow_new=True)
     after_edit = dump(store)
+    assert stored_summaries_are_the_chains(store) == 40
     store.clear()
     ingest_file(store, edited, allow_new=True)
     assert dump(store) == after_edit
@@ -221,3 +264,60 @@ def test_a_stay_the_key_cannot_place_is_compared_not_missed(store, tmp_path):
     result = codetention.codetained(store, me, include_confidential=True, limit=10)
     assert make_uid("person", "OLD") in {c.person["uid"] for c in result.possible + result.certain}
     assert result.possible_total + result.certain_total == 3
+
+
+def reference_responsibility(store, rows, persons=None) -> dict[str, dict]:
+    """Organisation name -> own persons by role and by period, from the rows one by one: an
+    event of the custody side BY an organisation, or a detention-like event AT a security
+    branch, files its person under the role of its type and the years of its stored dates."""
+    from custodygraph.ingest.vocabulary import CUSTODY_SIDE_TYPES, HELD_TYPES
+    from custodygraph.queries.filters import period_label
+
+    bounds = {r["id"]: (r["lo"], r["hi"]) for r in store.read(
+        "MATCH (e:Event) RETURN e.record_id AS id, e.earliest AS lo, e.latest AS hi")}
+    graph = nx.MultiGraph()
+    for row in rows:
+        record, person, kind = row[0], make_uid("person", row[2]), row[3]
+        if kind not in CUSTODY_SIDE_TYPES or (persons is not None and person not in persons):
+            continue
+        role = ("arrested" if kind in ("arrest", "surrender_under_amnesty")
+                else "held" if kind in HELD_TYPES else "other")
+        places = [row[9]] if row[9] else []
+        if row[8] == "security_branch" and kind in HELD_TYPES:
+            places.append(row[7])
+        for org in places:
+            graph.add_edge(("org", org), ("person", person), role=role,
+                           period=period_label(*bounds[record]))
+    out: dict[str, dict] = {}
+    for a, b, data in graph.edges(data=True):
+        org, person = (a, b) if a[0] == "org" else (b, a)
+        entry = out.setdefault(org[1], {"roles": {}, "periods": {}})
+        entry["roles"].setdefault(data["role"], set()).add(person[1])
+        entry["periods"].setdefault(data["period"], set()).add(person[1])
+    return out
+
+
+def responsible_by_name(store, filters=None) -> dict[str, dict]:
+    return {r.name: {"roles": {role: {p["uid"] for p in persons}
+                               for role, persons in r.roles.items()},
+                     "periods": {p.period: {c["uid"] for c in p.persons} for p in r.periods}}
+            for r in responsibility(store, filters=filters, include_confidential=True)
+            if r.cases}
+
+
+@pytest.mark.parametrize("seed", [8, 9])
+def test_responsibility_equals_the_events_one_by_one(store, tmp_path, seed):
+    rows = awkward_rows(seed, 150)
+    path = tmp_path / "awkward.csv"
+    write(path, rows)
+    ingest_file(store, path, allow_new=True)
+    found = responsible_by_name(store)
+    assert found == reference_responsibility(store, rows)
+    roles = {role for entry in found.values() for role in entry["roles"]}
+    periods = {p for entry in found.values() for p in entry["periods"]}
+    assert roles == {"arrested", "held", "other"} and "undated" in periods
+    assert any("-" in p for p in periods)  # a span of years
+    died = {s.person for s in summaries(store) if s.status in ("died in custody",
+                                                               "body delivered")}
+    assert responsible_by_name(store, Filters(outcome="died")) == \
+        reference_responsibility(store, rows, died)

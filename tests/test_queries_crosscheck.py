@@ -16,9 +16,9 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from casegen import (GOVERNORATES, generate_custody, reference_codetention,
+from casegen import (GOVERNORATES, PARENT_UNIT, generate_custody, reference_codetention,
                      reference_custody_recurrence, reference_flows, reference_gaps,
-                     reference_stops)
+                     reference_responsibility, reference_stops)
 from custodygraph.ingest.keys import make_uid
 from custodygraph.ingest.run import ingest_file
 from custodygraph.errors import NoPath
@@ -28,6 +28,7 @@ from custodygraph.queries.filters import Filters
 from custodygraph.queries.flows import flows
 from custodygraph.queries.paths import PATH_TYPES, shortest_path
 from custodygraph.queries.recurrence import recurring
+from custodygraph.queries.responsibility import responsibility
 from custodygraph.queries.stats import statistics
 
 
@@ -166,6 +167,27 @@ def check_paths(store, seed, pairs=25, max_length=4):
     return found
 
 
+def check_responsibility(store, cases):
+    """Own cases by role and period against the reference; the parent unit has the cases of
+    its sub-unit and none of its own."""
+    result = {r.name: r for r in responsibility(store, include_confidential=True)}
+    found = {name: {"roles": {role: {p["uid"] for p in persons}
+                              for role, persons in r.roles.items()},
+                    "periods": {p.period: {c["uid"] for c in p.persons} for p in r.periods}}
+             for name, r in result.items() if r.cases}
+    reference = {org: {part: {key: set(map(uid, persons)) for key, persons in groups.items()}
+                       for part, groups in entry.items()}
+                 for org, entry in reference_responsibility(cases).items()}
+    assert found == reference
+    for name, r in result.items():
+        assert r.cases == len({p["uid"] for p in r.persons})
+        assert r.cases == len(set().union(*({p["uid"] for p in g.persons} for g in r.periods)))
+    subunit = "Fourth Division security office"
+    if subunit in result:
+        parent = result[PARENT_UNIT[0]]
+        assert parent.cases == 0 and parent.cases_with_subunits == result[subunit].cases
+
+
 def test_the_generator_exercises_every_case():
     """Seed 7 with 40 persons (the explicit example below) holds each thing checked."""
     cases = generate_custody(7, 40)
@@ -179,6 +201,10 @@ def test_the_generator_exercises_every_case():
     assert None in cases.governorate.values() and GOVERNORATES[0] in cases.governorate.values()
     assert any(level == "certain" for pid in cases.steps
                for level, _ in reference_codetention(cases, pid).values())
+    responsible = reference_responsibility(cases)
+    assert {"arrested", "held"} <= {role for r in responsible.values() for role in r["roles"]}
+    assert "Fourth Division security office" in responsible
+    assert "undated" in {period for r in responsible.values() for period in r["periods"]}
 
 
 @settings(max_examples=10, deadline=None,
@@ -193,6 +219,7 @@ def test_investigation_queries_match_the_reference(session_store, tmp_path_facto
     check_flows(session_store, cases)
     check_codetention(session_store, cases)
     check_statistics(session_store, cases)
+    check_responsibility(session_store, cases)
     check_paths(session_store, seed)
 
 
