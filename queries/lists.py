@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from custodygraph.graph.store import Store
+
 from custodygraph.graph.falkor_dialect import INNER_SEPARATOR as INNER
 from custodygraph.graph.falkor_dialect import JOIN_SEPARATOR as SEPARATOR
 
@@ -54,3 +56,19 @@ def nested(value: Any, size: int, total: int, filled: int) -> list[list[str]] | 
     if sum(map(len, lists)) != total or sum(1 for item in lists if item) != filled:
         return None
     return lists
+
+
+def read_joined(store: Store, query: str, params: dict[str, Any] | None = None
+                ) -> list[dict[str, Any]]:
+    """The rows of ``query``, whose ``persons`` column is written ``{persons}`` over a list
+    ``members`` and whose ``size`` column is ``size(members)``: asked for joined, and given
+    back with ``persons`` as a list. When one list does not split whole, every list is
+    asked for again as a plain list."""
+    rows = store.read(query.replace("{persons}", store.dialect.joined("members")), params)
+    out = []
+    for row in rows:
+        members = strings(row["persons"], row["size"])
+        if members is None:
+            return store.read(query.replace("{persons}", "members"), params)
+        out.append({**row, "persons": members})
+    return out

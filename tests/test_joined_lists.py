@@ -19,6 +19,7 @@ from custodygraph.queries import codetention, recurrence
 from custodygraph.queries.codetention import codetained
 from custodygraph.queries.lists import INNER, SEPARATOR, nested, strings
 from custodygraph.queries.recurrence import recurring
+from custodygraph.queries.responsibility import responsibility
 
 
 @pytest.fixture
@@ -71,6 +72,32 @@ def test_recurrence_lists_odd_derived_lists_whole_and_once(example, monkeypatch,
     assert entry["cases"] == len(entry["persons"])
     monkeypatch.setattr(example, "dialect", NeoSpelling(example.dialect))
     assert [r.as_dict() for r in recurring(example)] == joined
+
+
+ARRESTED = ("CREATE (p:Person {uid: $uid, name: $uid})-[:SUBJECT_OF]->"
+            "(e:Event {uid: $uid + ':arrest', type: 'arrest', earliest: '2019-03-01', "
+            "latest: '2019-03-31', confidence: 'high'}) "
+            "WITH e MATCH (o:Organization {uid: $org}) CREATE (e)-[:BY]->(o)")
+
+
+def test_responsibility_is_the_same_joined_and_plain_with_an_odd_uid(example, monkeypatch):
+    org = responsibility(example)[0].uid
+    for uid in ("person:second", "person:third"):  # lists of several persons to join
+        example.write(ARRESTED, {"uid": uid, "org": org})
+    before = [r.as_dict() for r in responsibility(example, include_confidential=True)]
+    assert next(r for r in before if r["uid"] == org)["cases"] >= 3
+    monkeypatch.setattr(example, "dialect", NeoSpelling(example.dialect))
+    assert [r.as_dict() for r in responsibility(example, include_confidential=True)] == before
+    monkeypatch.undo()
+    # a person whose uid holds the separator: that list does not split whole, and every
+    # list is read plain
+    odd = f"person:odd{SEPARATOR}uid"
+    example.write(ARRESTED, {"uid": odd, "org": org})
+    entry = next(r for r in responsibility(example, include_confidential=True) if r.uid == org)
+    assert entry.cases == next(r for r in before if r["uid"] == org)["cases"] + 1
+    assert [p["uid"] for p in entry.roles["arrested"]].count(odd) == 1
+    assert odd in {p["uid"] for period in entry.periods if period.period == "2019"
+                   for p in period.persons}
 
 
 @pytest.mark.parametrize("lists", [[], [[]], [["a"]], [[], ["a", "b"], []], [["a", ""]],
