@@ -35,7 +35,7 @@ is compared here instead.
 from __future__ import annotations
 
 import zlib
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Iterable
 
@@ -45,6 +45,7 @@ from custodygraph.queries.custody import Step, outlines
 from custodygraph.queries.filters import CASE_MARK, case_entry, case_list, marked_entry
 from custodygraph.queries.lists import nested, strings
 from custodygraph.queries.persons import find_person
+from custodygraph.queries.plain import as_plain
 
 # The persons whose HELD_AT edge to the facility of one of the person's dated stays may
 # overlap it: the edge's dates reach the dates the stay reaches ($lo and $hi, null when
@@ -137,7 +138,7 @@ class Codetention:
     possible_total: int = 0
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return as_plain(self)
 
 
 def stays(steps: list[Step]) -> list[Stay]:

@@ -22,7 +22,7 @@ Three things are flagged rather than smoothed over:
 from __future__ import annotations
 
 import heapq
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Iterable, Iterator
 
@@ -30,6 +30,7 @@ from custodygraph.graph.store import Store
 from custodygraph.ingest.vocabulary import CONFIDENCE, CUSTODY_TYPES, HELD_TYPES
 from custodygraph.queries import redact
 from custodygraph.queries.persons import find_person
+from custodygraph.queries.plain import as_plain
 
 # an event's place, organisation and sources, and the columns a chain reads of them
 _EVENT_DETAILS = """
@@ -159,7 +160,7 @@ class Chain:
     last_seen: dict[str, Any] | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return as_plain(self)
 
 
 def _events(rows: list[dict[str, Any]], include_confidential: bool) -> list[dict[str, Any]]:

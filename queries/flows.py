@@ -25,7 +25,7 @@ type keeps the moves with that type at either end, and the stops of that type.
 from __future__ import annotations
 
 import statistics
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -33,6 +33,7 @@ from custodygraph.graph.store import Store
 from custodygraph.queries.custody import Step, outlines, summaries
 from custodygraph.queries.filters import (Filters, case_list, check, event_matches,
                                           keeps_every_event, person_scope, source_events)
+from custodygraph.queries.plain import as_plain
 from custodygraph.queries.recurrence import FACILITIES
 
 ROLES = ("first", "intermediate", "final", "only")
@@ -70,7 +71,7 @@ class Flows:
     stops: list[Stop]
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return as_plain(self)
 
 
 def move_days(origin: str | None, destination: str | None) -> int | None:

@@ -13,7 +13,7 @@ plain Cypher, the same on both engines.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 from custodygraph.errors import EntityNotFound, InvalidFilter, NoPath
@@ -21,6 +21,7 @@ from custodygraph.graph import schema
 from custodygraph.graph.store import Store, read_together
 from custodygraph.queries import redact
 from custodygraph.queries.persons import find_person
+from custodygraph.queries.plain import as_plain
 from custodygraph.queries.search import resolve
 
 #: the relationships a path may follow
@@ -59,7 +60,7 @@ class Path:
     relationships: list[dict[str, Any]]
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return as_plain(self)
 
 
 def _entry(store: Store, text: str) -> dict[str, Any]:

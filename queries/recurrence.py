@@ -12,7 +12,7 @@ entries listed (facility or organisation type).
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from itertools import islice
 from operator import itemgetter, lt
 from typing import Any
@@ -23,6 +23,7 @@ from custodygraph.queries.filters import (EVENT_FILTER, Filters, case_list, chec
                                           every_case, every_case_statement, keeps_every_event,
                                           person_scope)
 from custodygraph.queries.lists import strings
+from custodygraph.queries.plain import as_plain
 
 # Each entry comes with the list of its persons' uids, and its count is the length of that
 # list, so no number can stray from its cases. No count() is asked of the engine (FalkorDB
@@ -80,7 +81,7 @@ class Recurring:
     persons: list[dict[str, str]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return as_plain(self)
 
 
 def recurring(store: Store, *, minimum: int = 1, filters: Filters | None = None,

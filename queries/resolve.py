@@ -20,7 +20,7 @@ import getpass
 import hashlib
 import os
 import uuid
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
@@ -28,6 +28,7 @@ from custodygraph.errors import CandidateNotFound, DecisionConflict
 from custodygraph.graph import schema
 from custodygraph.graph.store import Store
 from custodygraph.queries import redact
+from custodygraph.queries.plain import as_plain
 
 #: what a reviewer may decide about a candidate pair
 DECISIONS = ("same", "different", "unsure")
@@ -179,7 +180,7 @@ class Candidate:
     history: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return as_plain(self)
 
 
 def _now() -> str:
@@ -296,7 +297,7 @@ class Decision:
     action: str = "decided"
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return as_plain(self)
 
 
 def decide(store: Store, candidate: str, decision: str, *, by: str | None = None,

@@ -17,7 +17,7 @@ queries, and refuses to guess when a name fits several.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 from custodygraph.errors import AmbiguousEntity, EntityNotFound
@@ -25,6 +25,7 @@ from custodygraph.graph import schema
 from custodygraph.graph.store import Store
 from custodygraph.ingest.keys import make_uid, name_key, name_keys
 from custodygraph.queries import redact
+from custodygraph.queries.plain import as_plain
 
 #: the labels searched, in the order results of equal rank are listed
 SEARCHED = ("Person", "Facility", "Organization", "Location")
@@ -58,7 +59,7 @@ class Hit:
     score: float | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return as_plain(self)
 
 
 def _kind(row: dict[str, Any]) -> str:

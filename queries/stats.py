@@ -22,7 +22,7 @@ of persons counts as one case and is named in ``group_cases`` with its size.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from custodygraph.graph.store import Store
@@ -32,6 +32,7 @@ from custodygraph.queries.custody import (STATUS_BODY, STATUS_DIED, STATUS_HELD,
 from custodygraph.queries.filters import (EVENT_FILTER, REGION_DEPTH, Filters, case_list,
                                           check, event_params, keeps_every_event, period_label,
                                           person_scope)
+from custodygraph.queries.plain import as_plain
 
 COUNTED = """
 MATCH (p:Person)-[:SUBJECT_OF]->(e:Event)
@@ -75,7 +76,7 @@ class Statistics:
     not_counted: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return as_plain(self)
 
 
 def _counts(groups: dict[str, set[str]], names, order=None) -> list[Count]:
