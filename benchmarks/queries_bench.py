@@ -32,7 +32,7 @@ from pathlib import Path
 from custodygraph.config import Config
 from custodygraph.graph.falkor import FalkorStore
 from custodygraph.queries.codetention import FIRST as LIMIT
-from custodygraph.queries.codetention import RUNS_WITHOUT_KEYS, codetained
+from custodygraph.queries.codetention import RUNS_WITHOUT_KEYS, SLICES, codetained
 from custodygraph.queries.custody import custody_chain
 from custodygraph.queries.recurrence import recurring
 
@@ -97,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
         chains = [timed(custody_chain, store, uid) for uid in sample(args.chains)]
         runs = [timed(recurring, store) for _ in range(args.repeat)]
         cases = len(recurring(store))
-        if store.read(RUNS_WITHOUT_KEYS)[0]["runs"]:
+        if store.read(RUNS_WITHOUT_KEYS, {"slices": SLICES})[0]["runs"]:
             print("note: runs of an earlier version wrote this graph; co-detention is not "
                   "ranked by the store", file=sys.stderr)
         codet, whole, found = [], [], []

@@ -274,9 +274,10 @@ class IngestRun(Entity):
     started = StringProperty()
     finished = StringProperty()
     version = StringProperty()
-    #: the run writes HELD_AT.stay_key (runs of earlier versions did not): co-detention is
-    #: ranked by the store only where every run says so
-    stay_keys = BooleanProperty()
+    #: the run writes HELD_AT.stay_key with this many slices of persons (runs of earlier
+    #: versions wrote no key, or one without slices): co-detention is ranked by the store
+    #: only where every run wrote the key the query reads
+    stay_key_slices = IntegerProperty()
 
 
 # --- what the rest of the code derives from the declarations ---------------------------------

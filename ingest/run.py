@@ -28,6 +28,7 @@ from custodygraph.graph.store import DEFAULT_BATCH, Store
 from custodygraph.ingest import records as rec
 from custodygraph.ingest import writer
 from custodygraph.ingest.keys import file_sha256, make_uid, name_keys
+from custodygraph.queries.codetention import SLICES
 
 #: events per write batch: every batch is planned, written and sealed with its digests
 EVENT_BATCH = 10_000
@@ -35,7 +36,8 @@ EVENT_BATCH = 10_000
 RECORD_RUN = """
 MERGE (r:IngestRun {uid: $uid})
 SET r.file = $file, r.sha256 = $sha256, r.rows = $rows, r.started = $started,
-    r.finished = $finished, r.version = $version, r.stay_keys = true
+    r.finished = $finished, r.version = $version,
+    r.stay_key_slices = $stay_key_slices
 """
 
 
@@ -329,7 +331,8 @@ def ingest_file(store: Store, path: str | Path, *, dry_run: bool = False,
             started = _now()
             run_params = {"uid": f"run:{sha[:16]}:{started}", "file": path.name,
                           "sha256": sha, "rows": prepared.events, "started": started,
-                          "finished": None, "version": __version__}
+                          "finished": None, "version": __version__,
+                          "stay_key_slices": SLICES}
             store.write(RECORD_RUN, run_params)
 
     if any(entity_plan.created.values()) or any(entity_plan.updated.values()):

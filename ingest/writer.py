@@ -503,7 +503,7 @@ def _with_stays(held: list[dict[str, Any]], chains: dict[str, tuple[list, list[l
         encoded = encode_stays(here, edge["events"])
         edge["stays"], edge["stays_from"] = encoded if encoded else (None, None)
         edge["stay_key"], edge["stay_days"] = keyed_stays(edge["target"],
-                                                          here if encoded else None)
+                                                          here if encoded else None, person)
 
 
 def _write_derived(store: Store, edges: dict[str, list[dict[str, Any]]], batch: int,

@@ -1,6 +1,7 @@
 """The key that places HELD_AT stays in the index (queries.codetention.stay_key): every stay
 that can overlap a period lies in one of the key ranges read for it, whatever its length
-and open ends, so ranking through the index can miss no co-detainee."""
+and open ends, so ranking through the index can miss no co-detainee; and it lies in the
+ranges of its person's slice only, so the slices ranked apart never count a person twice."""
 
 from __future__ import annotations
 
@@ -9,11 +10,13 @@ from datetime import date, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from custodygraph.queries.codetention import (DAYS, OPEN_BOTH, UNKEYED, Stay, _key,
-                                              _reach_from, key_ranges, stay_days, stay_key)
+from custodygraph.queries.codetention import (DAYS, OPEN_BOTH, SLICES, UNKEYED, Stay, _key,
+                                              _reach_from, key_ranges, slice_of, stay_days,
+                                              stay_key)
 
 ZERO = date(1900, 1, 1)
 FACILITY = "facility:qadmus-transit-prison"
+PERSON = "person:aw-1"
 
 
 def iso(day: int | None) -> str | None:
@@ -49,8 +52,9 @@ def meets(a_lo: int, a_hi: int, b_lo: int, b_hi: int) -> bool:
         not (b_hi >= 0 and a_lo >= 0 and a_lo > b_hi)
 
 
-@given(theirs=st.lists(stays(), min_size=1, max_size=3), data=st.data())
-def test_a_stay_that_may_overlap_a_period_is_in_its_key_ranges(theirs, data):
+@given(theirs=st.lists(stays(), min_size=1, max_size=3), person=st.text(min_size=1),
+       data=st.data())
+def test_a_stay_that_may_overlap_a_period_is_in_its_key_ranges(theirs, person, data):
     # the period is drawn anywhere, or around the ends of their stays, where a miss would be
     ends = [day_of(d) for s in theirs for d in (s.earliest, s.latest) if d is not None]
     near = st.sampled_from(ends).flatmap(
@@ -60,14 +64,19 @@ def test_a_stay_that_may_overlap_a_period_is_in_its_key_ranges(theirs, data):
     if lo is not None and hi is not None and hi < lo:
         lo, hi = hi, lo
     mine = (-1 if lo is None else lo, -1 if hi is None else hi)
-    key = stay_key(FACILITY, theirs)
+    key = stay_key(FACILITY, theirs, person)
     ranges = key_ranges(FACILITY, *mine)
     inside = any(a <= key <= b for a, b in ranges)
     for stay in theirs:
         if meets(*mine, day_of(_reach_from(stay)), day_of(stay.latest)):
             assert inside, (key, ranges)
+    # the key is in the ranges of its person's slice, never in those of another slice
+    for part in range(SLICES):
+        if any(a <= key <= b for a, b in key_ranges(FACILITY, *mine, [part])):
+            assert part == slice_of(person)
     # the ranges stay within the facility's keys, and leave out the unkeyed ones
-    assert all(a // (32 * DAYS) == b // (32 * DAYS) == key // (32 * DAYS) for a, b in ranges)
+    whole = SLICES * 32 * DAYS
+    assert all(a // whole == b // whole == key // whole for a, b in ranges)
     assert not any(a <= _key(FACILITY, UNKEYED, 0) <= b for a, b in ranges)
 
 
@@ -83,13 +92,14 @@ def test_stays_outside_the_days_of_the_key_are_unkeyed():
     old = Stay({"uid": FACILITY}, "1899-12-31", "1900-02-01", None, ["event:x"])
     late = Stay({"uid": FACILITY}, "2260-01-01", None, None, ["event:x"])
     for stay in (old, late):
-        assert stay_key(FACILITY, [stay]) == _key(FACILITY, UNKEYED, 0)
-    assert stay_key(FACILITY, None) == _key(FACILITY, UNKEYED, 0)
+        assert stay_key(FACILITY, [stay], PERSON) == _key(FACILITY, UNKEYED, 0)
+    assert stay_key(FACILITY, None, PERSON) == _key(FACILITY, UNKEYED, 0)
     undated = Stay({"uid": FACILITY}, None, None, None, ["event:x"])
-    assert stay_key(FACILITY, [undated]) is None
+    assert stay_key(FACILITY, [undated], PERSON) is None
     opened = Stay({"uid": FACILITY}, None, "2000-01-01", None, ["event:x"])
     closed = Stay({"uid": FACILITY}, "2001-01-01", None, None, ["event:x"])
-    assert stay_key(FACILITY, [opened, closed]) == _key(FACILITY, OPEN_BOTH, 0)
+    assert stay_key(FACILITY, [opened, closed], PERSON) == \
+        _key(FACILITY, OPEN_BOTH, 0, slice_of(PERSON))
 
 
 def test_the_longest_stay_of_each_length_class_is_found_on_its_last_day():
@@ -97,6 +107,8 @@ def test_the_longest_stay_of_each_length_class_is_found_on_its_last_day():
         start = 1000
         end = min(start + 2 ** klass - 1, DAYS - 1)
         theirs = [Stay({"uid": FACILITY}, iso(start), iso(end), None, ["event:x"])]
-        key = stay_key(FACILITY, theirs)
+        key = stay_key(FACILITY, theirs, PERSON)
         for mine in ((end, end), (end, -1), (-1, start), (start, start)):
             assert any(a <= key <= b for a, b in key_ranges(FACILITY, *mine)), (klass, mine)
+            assert any(a <= key <= b for a, b in
+                       key_ranges(FACILITY, *mine, [slice_of(PERSON)])), (klass, mine)
