@@ -511,6 +511,14 @@ def outlines(store: Store, persons: list[str] | None = None,
             yield outline(person, events)
 
 
+def merged_outline(store: Store, person: str, members: list[str]) -> Outline | None:
+    """The outline of one chain from the events of every member of a SAME_AS cluster (as
+    ``custody_chain`` reads them), under ``person``; None when they have no event."""
+    rows = store.read(SOME_EVENTS, {"uids": sorted(members)})
+    events = [e for found in _bulk_events(rows).values() for e in found]
+    return outline(person, events) if events else None
+
+
 def outline(person: str, events: list[dict[str, Any]]) -> Outline:
     """The outline of one person's chain from all their events, each with ``uid``, ``type``,
     ``earliest``, ``latest``, ``sequence``, ``confidence`` and ``place`` (None, or ``uid``,

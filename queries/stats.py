@@ -28,11 +28,13 @@ from typing import Any
 from custodygraph.graph.store import Store
 from custodygraph.ingest.vocabulary import CUSTODY_TYPES
 from custodygraph.queries.custody import (STATUS_BODY, STATUS_DIED, STATUS_HELD,
-                                          STATUS_RELEASED, STATUSES, summaries)
+                                          STATUS_RELEASED, STATUSES, Summary, merged_outline,
+                                          summaries, summary_of)
 from custodygraph.queries.filters import (EVENT_FILTER, REGION_DEPTH, Filters, case_list,
                                           check, event_params, keeps_every_event, period_label,
                                           person_scope)
 from custodygraph.queries.plain import as_plain
+from custodygraph.queries.resolve import clusters
 
 COUNTED = """
 MATCH (p:Person)-[:SUBJECT_OF]->(e:Event)
@@ -112,6 +114,9 @@ def statistics(store: Store, *, filters: Filters | None = None,
         if scope is not None:
             counted &= scope
         chains = list(summaries(store, sorted(counted)))
+    reps = clusters(store)
+    if reps:  # persons a reviewer merged (SAME_AS) are one case, with one chain
+        chains, counted = _merged(store, chains, counted, reps)
     status: dict[str, set[str]] = {}
     period: dict[str, set[str]] = {}
     for chain in chains:
@@ -120,15 +125,25 @@ def statistics(store: Store, *, filters: Filters | None = None,
         period.setdefault(label, set()).add(chain.person)
     region: dict[str, set[str]] = {}
     placed: set[str] = set()
-    for row in store.read(GOVERNORATES, {"uids": sorted(counted)}):
-        region.setdefault(row["name"], set()).add(row["uid"])
-        placed.add(row["uid"])
+    members = {m: r for m, r in reps.items() if r in counted}
+    governorates = {}
+    for row in store.read(GOVERNORATES, {"uids": sorted(counted | set(members))}):
+        governorates.setdefault(row["uid"], []).append(row)
+    for uid in sorted(counted):
+        # a merged case: its representative's hometown, else that of the first member with one
+        rows = governorates.get(uid) or next(
+            (governorates[m] for m in sorted(members) if members[m] == uid and m in governorates),
+            [])
+        for row in rows:
+            region.setdefault(row["name"], set()).add(uid)
+            placed.add(uid)
     if counted - placed:
         region[UNKNOWN_REGION] = counted - placed
 
     everyone = {r["uid"] for r in store.read(EVERYONE)}
     if scope is not None:
         everyone &= scope
+    everyone = {reps.get(u, u) for u in everyone}
     names = case_list(store, everyone, include_confidential)
 
     def count(label: str, uids) -> Count:
@@ -147,6 +162,24 @@ def statistics(store: Store, *, filters: Filters | None = None,
     )
     result.summary = _summary(store, filters, result)
     return result
+
+
+def _merged(store: Store, chains: list[Summary], counted: set[str], reps: dict[str, str]
+            ) -> tuple[list[Summary], set[str]]:
+    """The chains and counted persons with each SAME_AS cluster as one person: counted when
+    one of its members is, under its representative, with the chain of all their events (as
+    ``custody_chain`` gives it)."""
+    counted = {reps.get(u, u) for u in counted}
+    clusters_: dict[str, list[str]] = {}
+    for member, rep in reps.items():
+        if rep in counted:
+            clusters_.setdefault(rep, []).append(member)
+    merged = []
+    for rep, members in sorted(clusters_.items()):
+        found = merged_outline(store, rep, members)
+        if found is not None:
+            merged.append(summary_of(found))
+    return [c for c in chains if c.person not in reps] + merged, counted
 
 
 def _summary(store: Store, filters: Filters, s: Statistics) -> str:

@@ -123,6 +123,39 @@ def test_same_merges_reversibly(both, store):
     assert [h["decision"] for h in history] == ["same"] and history[0]["undone_by"] == "reviewer-2"
 
 
+def stats_cases(run) -> dict:
+    stats = json.loads(run("stats", "--format", "json").output)
+    status = {p["uid"]: c["label"] for c in stats["by_status"] for p in c["persons"]}
+    period = {p["uid"]: c["label"] for c in stats["by_period"] for p in c["persons"]}
+    region = {p["uid"]: c["label"] for c in stats["by_region"] for p in c["persons"]}
+    uids = [p["uid"] for p in stats["persons"]]
+    assert stats["cases"] == len(uids) == len(set(uids)) == len(status) == len(period) \
+        == len(region)
+    return {"cases": stats["cases"], "status": status, "period": period, "region": region,
+            "not_counted": {p["uid"] for p in stats["not_counted"]}}
+
+
+def test_statistics_count_a_merged_cluster_once(both):
+    before = stats_cases(both)
+    assert MOATH in before["status"] and OTHER in before["status"]
+    pair = the_pair(both)
+    both("resolve", "decide", pair["id"], "same", "--by", "reviewer-1")
+    after = stats_cases(both)
+    rep = min(MOATH, OTHER)
+    assert after["cases"] == before["cases"] - 1
+    assert set(after["status"]) == set(before["status"]) - {MOATH, OTHER} | {rep}
+    assert {MOATH, OTHER}.isdisjoint(after["not_counted"] - {rep})
+    # the case is filed by the one chain of all its events, as `chain` gives it
+    merged = json.loads(both("chain", rep, "--format", "json").output)
+    assert after["status"][rep] == merged["status"]
+    first = merged["steps"][0]["events"][0]
+    from custodygraph.queries.filters import period_label
+    assert after["period"][rep] == period_label(first["earliest"], first["latest"])
+    assert after["region"][rep] == before["region"][MOATH]
+    both("resolve", "undo", pair["id"], "--by", "reviewer-2")
+    assert stats_cases(both) == before
+
+
 def test_different_keeps_two_persons(both):
     pair = the_pair(both)
     both("resolve", "decide", pair["id"], "different", "--by", "r")
