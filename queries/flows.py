@@ -30,11 +30,13 @@ from datetime import date
 from typing import Any
 
 from custodygraph.graph.store import Store
-from custodygraph.queries.custody import Step, outlines, summaries
+from custodygraph.queries.custody import (Outline, Step, merged_outline, outlines, summaries,
+                                          summary_of)
 from custodygraph.queries.filters import (Filters, case_list, check, event_matches,
                                           keeps_every_event, person_scope, source_events)
 from custodygraph.queries.plain import as_plain
 from custodygraph.queries.recurrence import FACILITIES
+from custodygraph.queries.resolve import clusters
 
 ROLES = ("first", "intermediate", "final", "only")
 
@@ -109,12 +111,28 @@ def flows(store: Store, *, filters: Filters | None = None,
                    for e in step.events)
 
     persons = sorted(scope) if scope is not None else None
-    if keeps_every_event(filters):  # every facility step counts: the stored summaries tell
+    every = keeps_every_event(filters)
+
+    def facility_stops(o: Outline) -> tuple[tuple[str, str | None], ...]:
+        return tuple((s.place["uid"], s.earliest) for s in _facility_steps(o.steps, keep))
+
+    if every:  # every facility step counts: the stored summaries tell
         chains = ((s.person, s.stops) for s in summaries(store, persons))
     else:
-        chains = ((o.person, tuple((s.place["uid"], s.earliest)
-                                   for s in _facility_steps(o.steps, keep)))
-                  for o in outlines(store, persons))
+        chains = ((o.person, facility_stops(o)) for o in outlines(store, persons))
+    reps = clusters(store)
+    if reps:  # persons a reviewer merged (SAME_AS) are one person, with one chain
+        groups: dict[str, list[str]] = {}
+        for member, rep in reps.items():
+            groups.setdefault(rep, []).append(member)
+        kept = [(person, found) for person, found in chains if person not in reps]
+        for rep, members in sorted(groups.items()):
+            if scope is not None and scope.isdisjoint(members):
+                continue
+            merged = merged_outline(store, rep, members)
+            if merged is not None:
+                kept.append((rep, summary_of(merged).stops if every else facility_stops(merged)))
+        chains = kept
     moves: dict[tuple[str, str], dict[str, Any]] = {}
     stops: dict[str, dict[str, Any]] = {}
     for person, stays in chains:

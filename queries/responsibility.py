@@ -35,6 +35,7 @@ from custodygraph.queries.filters import (EVENT_FILTER, Filters, case_list, chec
                                           event_params, period_label, person_scope)
 from custodygraph.queries.lists import read_joined
 from custodygraph.queries.plain import as_plain
+from custodygraph.queries.resolve import clusters
 
 #: how many PART_OF steps up the hierarchy is followed
 HIERARCHY_DEPTH = 6
@@ -136,6 +137,8 @@ def responsibility(store: Store, *, filters: Filters | None = None,
     filters = check(store, filters or Filters())
     scope = person_scope(store, filters)
     params = event_params(filters, CUSTODY_SIDE_TYPES) | {"kind": filters.kind}
+    # persons a reviewer merged (SAME_AS) are one case, under their representative
+    reps = clusters(store)
     orgs: dict[str, dict[str, Any]] = {}
     for query, at in ((BY_ORGANIZATION, False), (AT_ORGANIZATION, True)):
         for row in read_joined(store, query, params):
@@ -145,6 +148,8 @@ def responsibility(store: Store, *, filters: Filters | None = None,
                 [p for p in row["persons"] if p in scope]
             if not persons:
                 continue
+            if reps:
+                persons = {reps.get(p, p) for p in persons}
             org = orgs.setdefault(row["uid"], {"name": row["name"], "kind": row["kind"],
                                                "roles": {}, "periods": {}})
             org["roles"].setdefault(_role(row["type"]), set()).update(persons)

@@ -156,6 +156,42 @@ def test_statistics_count_a_merged_cluster_once(both):
     assert stats_cases(both) == before
 
 
+def flow_moves(run) -> dict[str, list[tuple[str, str]]]:
+    """person -> the moves flows lists for them."""
+    out: dict[str, list[tuple[str, str]]] = {}
+    for f in json.loads(run("flows", "--format", "json").output)["flows"]:
+        for p in f["persons"]:
+            out.setdefault(p["uid"], []).append((f["origin"]["uid"], f["destination"]["uid"]))
+    return {k: sorted(v) for k, v in out.items()}
+
+
+def responsible_persons(run) -> dict[str, list[str]]:
+    rows = json.loads(run("responsibility", "--format", "json").output)
+    return {r["uid"]: [p["uid"] for p in r["persons"]] for r in rows}
+
+
+def test_flows_and_responsibility_take_a_merged_cluster_as_one_person(both):
+    moves_before, orgs_before = flow_moves(both), responsible_persons(both)
+    pair = the_pair(both)
+    both("resolve", "decide", pair["id"], "same", "--by", "reviewer-1")
+    rep = min(MOATH, OTHER)
+    moves, orgs = flow_moves(both), responsible_persons(both)
+    merged = json.loads(both("chain", rep, "--format", "json").output)
+    stops = [s["place"]["uid"] for s in merged["steps"]
+             if s["place"] and s["place"]["kind"] != "location"]
+    assert moves.get(rep) and moves[rep] == sorted(zip(stops, stops[1:]))
+    assert {MOATH, OTHER} - {rep} <= set(moves_before) | {OTHER} and \
+        not ({MOATH, OTHER} - {rep}) & set(moves)
+    assert {k: v for k, v in moves.items() if k != rep} == \
+        {k: v for k, v in moves_before.items() if k not in (MOATH, OTHER)}
+    for org, persons in orgs.items():
+        assert len(persons) == len(set(persons)) and ({MOATH, OTHER} - {rep}).isdisjoint(persons)
+        wanted = sorted({rep if p in (MOATH, OTHER) else p for p in orgs_before.get(org, [])})
+        assert persons == wanted, org
+    both("resolve", "undo", pair["id"], "--by", "reviewer-2")
+    assert (flow_moves(both), responsible_persons(both)) == (moves_before, orgs_before)
+
+
 def test_different_keeps_two_persons(both):
     pair = the_pair(both)
     both("resolve", "decide", pair["id"], "different", "--by", "r")
