@@ -41,11 +41,12 @@ from typing import Any, Iterable
 
 from custodygraph.graph.store import Store, read_together
 from custodygraph.ingest.vocabulary import HELD_TYPES
-from custodygraph.queries.custody import Step, outlines
+from custodygraph.queries.custody import Step, merged_outline, merged_outlines, outlines
 from custodygraph.queries.filters import CASE_MARK, case_entry, case_list, marked_entry
 from custodygraph.queries.lists import nested, strings
 from custodygraph.queries.persons import find_person
 from custodygraph.queries.plain import as_plain
+from custodygraph.queries.resolve import clusters
 
 # The persons whose HELD_AT edge to the facility of one of the person's dated stays may
 # overlap it: the edge's dates reach the dates the stay reaches ($lo and $hi, null when
@@ -433,7 +434,7 @@ WITH p, CASE WHEN certain THEN 1 ELSE 0 END AS c,
 WITH p, max(c) AS level, sum(c * days) AS certain_days, sum((1 - c) * days) AS possible_days
 WITH p.uid AS uid, level,
      CASE WHEN level = 1 THEN certain_days ELSE possible_days END AS days
-WHERE uid <> $person
+WHERE NOT uid IN $excluded
 WITH level, uid, days ORDER BY level DESC, days DESC, uid
 WITH level, collect([uid, days]) AS ranked
 RETURN level, size(ranked) AS total, ranked[0..$limit] AS top
@@ -481,22 +482,58 @@ def codetained(store: Store, person: str, *, include_confidential: bool = False,
     """
     found = find_person(store, person)
     uid = found["uid"]
-    own = next(outlines(store, [uid]), None)
+    # persons a reviewer merged (SAME_AS) are one person: the person's stays come from the
+    # one chain of their cluster, and each other cluster is one co-detainee (``merged``)
+    reps = clusters(store)
+    group = sorted(m for m, r in reps.items() if r == reps[uid]) if uid in reps else [uid]
+    own = (merged_outline(store, uid, group) if len(group) > 1
+           else next(outlines(store, [uid]), None))
     mine = stays(own.steps) if own else []
+    merged = _merged_overlaps(store, mine, reps, group)
     if limit is not None:
-        answer = ranked(store, uid, mine, limit, include_confidential)
+        answer = ranked(store, uid, mine, limit, include_confidential, merged)
         if answer is not None:
             return answer
-    answer = _exhaustive(store, uid, mine, include_confidential)
+    answer = _exhaustive(store, uid, mine, include_confidential, merged)
     if limit is not None:
         answer.certain, answer.possible = answer.certain[:limit], answer.possible[:limit]
     return answer
 
 
-def _exhaustive(store: Store, uid: str, mine: list[Stay],
-                include_confidential: bool) -> Codetention:
+@dataclass
+class _Merged:
+    """The persons in SAME_AS clusters, whom the comparison of single persons leaves out, and
+    the overlaps of each other cluster (under its representative) with the person's stays."""
+
+    members: frozenset[str] = frozenset()
+    overlaps: dict[str, list[Overlap]] = field(default_factory=dict)
+
+
+def _merged_overlaps(store: Store, mine: list[Stay], reps: dict[str, str],
+                     group: list[str]) -> _Merged:
+    """Each other cluster's overlaps with ``mine``, from the stays of the one chain of all
+    its members' events (clusters are reviewers' decisions, so few)."""
+    if not reps:
+        return _Merged()
+    others: dict[str, list[str]] = {}
+    for member, rep in reps.items():
+        if member not in group:
+            others.setdefault(rep, []).append(member)
+    dated = [s for s in mine if _dated(s)]
+    found: dict[str, list[Overlap]] = {}
+    for chain in merged_outlines(store, others) if dated else ():
+        theirs = [s for s in stays(chain.steps) if _dated(s)]
+        out = found.setdefault(chain.person, [])
+        for a in dated:
+            _overlaps(a, [b for b in theirs if b.facility["uid"] == a.facility["uid"]], out)
+    return _Merged(frozenset(reps) | frozenset(group), {r: o for r, o in found.items() if o})
+
+
+def _exhaustive(store: Store, uid: str, mine: list[Stay], include_confidential: bool,
+                merged: _Merged = _Merged()) -> Codetention:
     """Every co-detainee of the person ``uid`` with stays ``mine``: each candidate whose
-    edge's dates reach those of a stay is compared here."""
+    edge's dates reach those of a stay is compared here; the members of SAME_AS clusters
+    come from ``merged``."""
     dated = [s for s in mine if _dated(s)]
     # per person: their overlaps with my stays, in the order of my stays and then of theirs
     overlaps: dict[str, list[Overlap]] = {}
@@ -509,7 +546,7 @@ def _exhaustive(store: Store, uid: str, mine: list[Stay],
     for a, params, (row,) in zip(dated, asked, answers):
         for other, case, events, encoded in _candidates(store, params, row,
                                                         include_confidential):
-            if other == uid:
+            if other == uid or other in merged.members:
                 continue
             names[other] = case
             try:
@@ -527,7 +564,8 @@ def _exhaustive(store: Store, uid: str, mine: list[Stay],
         for a in dated:
             _overlaps(a, [b for b in theirs if a.facility["uid"] == b.facility["uid"]],
                       overlaps.setdefault(other.person, []))
-    names |= case_list(store, {uid}, include_confidential)
+    overlaps |= merged.overlaps
+    names |= case_list(store, {uid} | set(merged.overlaps), include_confidential)
     certain, possible = _ranking(overlaps, names)
     return Codetention(names[uid], dated, certain, possible,
                        [s for s in mine if not _dated(s)], len(certain), len(possible))
@@ -564,12 +602,12 @@ def _ranking(overlaps: dict[str, list[Overlap]], names: dict[str, dict[str, Any]
 
 
 def ranked(store: Store, uid: str, mine: list[Stay], limit: int,
-           include_confidential: bool) -> Codetention | None:
+           include_confidential: bool, merged: _Merged = _Merged()) -> Codetention | None:
     """The first ``limit`` certain and possible co-detainees of the person ``uid`` with
     stays ``mine``, ranked by the store (RANKED), and how many there are; None when the
     store cannot rank them (a run without stay keys, a stay the key cannot place) or its
     ranking and the stays of the persons it names disagree: the caller then compares every
-    candidate."""
+    candidate. The members of SAME_AS clusters are left to ``merged``."""
     dated = [s for s in mine if _dated(s)]
     facilities = sorted({a.facility["uid"] for a in dated})
     statements = [(RUNS_WITHOUT_KEYS, {"slices": SLICES})]
@@ -584,7 +622,8 @@ def ranked(store: Store, uid: str, mine: list[Stay], limit: int,
                       "ranges": key_ranges(a.facility["uid"], _day(_reach_from(a)),
                                            _day(a.latest), range(part, SLICES, PARTS))}
                      for a in dated]
-            statements.append((RANKED, {"mine": asked, "person": uid, "limit": max(limit, 0)}))
+            statements.append((RANKED, {"mine": asked, "limit": max(limit, 0),
+                                        "excluded": sorted(merged.members | {uid})}))
     except ValueError:  # outside the days a key holds
         return None
     answers = read_together(store, statements)
@@ -597,9 +636,14 @@ def ranked(store: Store, uid: str, mine: list[Stay], limit: int,
             name = "certain" if row["level"] == 1 else "possible"
             totals[name] += int(row["total"])
             tops[name] += [(u, int(d)) for u, d in row["top"]]
+    for other, found_overlaps in merged.overlaps.items():  # a cluster: one co-detainee
+        name, days = _level(found_overlaps)
+        totals[name] += 1
+        tops[name].append((other, days))
     for name in tops:
         tops[name] = sorted(tops[name], key=lambda top: (-top[1], top[0]))[:max(limit, 0)]
-    chosen = [u for name in ("certain", "possible") for u, _ in tops[name]]
+    listed = [u for name in ("certain", "possible") for u, _ in tops[name]]
+    chosen = [u for u in listed if u not in merged.overlaps]  # ranked by the store
     found: dict[tuple[str, str], tuple[list[str], list[str]]] = {}
     if chosen:
         for row in store.read(THEIR_STAYS, {"uids": chosen, "facilities": facilities}):
@@ -615,9 +659,11 @@ def ranked(store: Store, uid: str, mine: list[Stay], limit: int,
         return None
     for name in ("certain", "possible"):
         for other, days in tops[name]:
-            if not overlaps[other] or _level(overlaps[other]) != (name, days):
+            if other in overlaps and (not overlaps[other]
+                                      or _level(overlaps[other]) != (name, days)):
                 return None  # the store's ranking is not what the stays say
-    names = case_list(store, set(chosen) | {uid}, include_confidential)
+    overlaps |= {u: merged.overlaps[u] for u in listed if u in merged.overlaps}
+    names = case_list(store, set(listed) | {uid}, include_confidential)
     certain, possible = _ranking(overlaps, names)
     return Codetention(names[uid], dated, certain, possible,
                        [s for s in mine if not _dated(s)], totals["certain"],

@@ -514,9 +514,22 @@ def outlines(store: Store, persons: list[str] | None = None,
 def merged_outline(store: Store, person: str, members: list[str]) -> Outline | None:
     """The outline of one chain from the events of every member of a SAME_AS cluster (as
     ``custody_chain`` reads them), under ``person``; None when they have no event."""
-    rows = store.read(SOME_EVENTS, {"uids": sorted(members)})
-    events = [e for found in _bulk_events(rows).values() for e in found]
-    return outline(person, events) if events else None
+    return next(merged_outlines(store, {person: members}), None)
+
+
+def merged_outlines(store: Store, clusters: dict[str, list[str]],
+                    batch: int = 5000) -> Iterator[Outline]:
+    """``merged_outline`` of each cluster (representative -> members), in the order of the
+    representatives; clusters without events are left out."""
+    rep_of = {m: rep for rep, members in clusters.items() for m in members}
+    members = sorted(rep_of)
+    events: dict[str, list[dict[str, Any]]] = {}
+    for i in range(0, len(members), batch):
+        rows = store.read(SOME_EVENTS, {"uids": members[i:i + batch]})
+        for person, found in _bulk_events(rows).items():
+            events.setdefault(rep_of[person], []).extend(found)
+    for rep in sorted(events):
+        yield outline(rep, events[rep])
 
 
 def outline(person: str, events: list[dict[str, Any]]) -> Outline:

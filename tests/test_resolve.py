@@ -192,6 +192,38 @@ def test_flows_and_responsibility_take_a_merged_cluster_as_one_person(both):
     assert (flow_moves(both), responsible_persons(both)) == (moves_before, orgs_before)
 
 
+def codetainees(run, person, *limit) -> dict[str, tuple[str, int]]:
+    answer = json.loads(run("codetained", person, "--format", "json", *limit).output)
+    found = {c["person"]["uid"]: (c["certainty"], c["days"])
+             for c in answer["certain"] + answer["possible"]}
+    assert len(found) == len(answer["certain"]) + len(answer["possible"]) == \
+        answer["certain_total"] + answer["possible_total"]
+    return found
+
+
+def test_codetention_takes_a_merged_cluster_as_one_person(both, store):
+    third = "person:sd-2021-02-09-06"  # held at Sednaya with both records
+    before = {p: codetainees(both, p) for p in (MOATH, OTHER, third)}
+    assert {MOATH, OTHER} <= set(before[third]) and OTHER in before[MOATH]
+    pair = the_pair(both)
+    both("resolve", "decide", pair["id"], "same", "--by", "reviewer-1")
+    rep = min(MOATH, OTHER)
+    for limit in ((), ("--all",), ("--limit", "1")):  # ranked by the store, or compared here
+        mine = codetainees(both, MOATH, *limit)
+        assert codetainees(both, OTHER, *limit) == mine
+        assert not {MOATH, OTHER} & set(mine) and third in mine
+        theirs = codetainees(both, third, *limit)
+        assert set(theirs) == set(before[third]) - {MOATH, OTHER} | {rep}
+    # the cluster's stays are those of its one chain: Sednaya from the arrest to the last trace
+    from custodygraph.queries.codetention import codetained, stays
+    from custodygraph.queries.custody import custody_chain
+    answer = codetained(store, OTHER, include_confidential=True)
+    assert answer.stays == [s for s in stays(custody_chain(store, OTHER).steps)
+                            if s.earliest or s.latest]
+    both("resolve", "undo", pair["id"], "--by", "reviewer-2")
+    assert {p: codetainees(both, p) for p in (MOATH, OTHER, third)} == before
+
+
 def test_different_keeps_two_persons(both):
     pair = the_pair(both)
     both("resolve", "decide", pair["id"], "different", "--by", "r")
