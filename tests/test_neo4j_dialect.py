@@ -15,7 +15,8 @@ from custodygraph.errors import AmbiguousPerson
 from custodygraph.graph import neo4j as neo4j_backend
 from custodygraph.graph import neo4j_dialect
 from custodygraph.ingest.run import ingest_file
-from custodygraph.queries.custody import custody_chain
+from custodygraph.queries.custody import (ALL_SUMMARIES, SOME_SUMMARIES, UNSUMMARISED,
+                                          custody_chain)
 from custodygraph.queries.persons import find_person
 from custodygraph.queries.recurrence import recurring
 from custodygraph.graph import falkor_dialect
@@ -73,6 +74,7 @@ def api_statements(store) -> list[str]:
         flows(recording, filters=filters)
         responsibility(recording, filters=filters)
         statistics(recording, filters=filters)
+    assert {ALL_SUMMARIES, SOME_SUMMARIES, UNSUMMARISED} <= set(recording.statements)
     codetained(recording, "Muhannad al-Ahmad")
     codetained(recording, "Muhannad al-Ahmad", limit=1)  # ranked by the store
     assert {RANKED, THEIR_STAYS, UNKEYED_AT, RUNS_WITHOUT_KEYS} <= set(recording.statements)
