@@ -473,6 +473,12 @@ def reference_responsibility(cases: CustodySet) -> dict[str, dict]:
                 lo = hi = first.certain[0]
             graph.add_edge(("org", org), ("person", pid), role="arrested",
                            period=_year_label(lo, hi))
+    return responsible_by_org(graph)
+
+
+def responsible_by_org(graph: nx.MultiGraph) -> dict[str, dict]:
+    """Organisation -> its persons by role and by period, from a graph whose edges join
+    ("org", name) and ("person", id) nodes and carry ``role`` and ``period``."""
     out: dict[str, dict] = {}
     for a, b, data in graph.edges(data=True):
         org, person = (a, b) if a[0] == "org" else (b, a)

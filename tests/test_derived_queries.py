@@ -17,6 +17,7 @@ from dataclasses import asdict
 import networkx as nx
 import pytest
 
+from casegen import responsible_by_org
 from graphdump import dump
 from custodygraph.ingest.keys import make_uid
 from custodygraph.ingest.run import ingest_file
@@ -293,13 +294,7 @@ def reference_responsibility(store, rows, persons=None) -> dict[str, dict]:
         for org in places:
             graph.add_edge(("org", org), ("person", person), role=role,
                            period=period_label(*bounds[record]))
-    out: dict[str, dict] = {}
-    for a, b, data in graph.edges(data=True):
-        org, person = (a, b) if a[0] == "org" else (b, a)
-        entry = out.setdefault(org[1], {"roles": {}, "periods": {}})
-        entry["roles"].setdefault(data["role"], set()).add(person[1])
-        entry["periods"].setdefault(data["period"], set()).add(person[1])
-    return out
+    return responsible_by_org(graph)
 
 
 def responsible_by_name(store, filters=None) -> dict[str, dict]:
