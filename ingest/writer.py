@@ -146,13 +146,13 @@ DERIVED_EXTRA = {"HELD_AT": (("stays", "stays_from", "stay_key", "stay_days"),
 #: ``custody_by``, the organisations that carried them out (queries.recurrence counts these)
 CUSTODY = "custody"
 #: and the summary of the person's chain (queries.custody.summarize) that statistics, flows
-#: and the outcome filter read: ``chain_status``, ``chain_start``, ``chain_stops``,
-#: ``chain_stop_dates`` (queries.custody.stored_summary)
+#: and the outcome filter read: ``chain_status``, ``chain_start``, ``chain_stops``
+#: (queries.custody.stored_summary)
 WRITE_CUSTODY = """
 UNWIND $rows AS r
 MATCH (p:Person {uid: r[0]})
 SET p.custody_at = r[1], p.custody_by = r[2], p.chain_status = r[3], p.chain_start = r[4],
-    p.chain_stops = r[5], p.chain_stop_dates = r[6]
+    p.chain_stops = r[5]
 """
 # the persons the events are linked to now
 EVENT_PERSONS = """

@@ -544,14 +544,30 @@ def outline(person: str, events: list[dict[str, Any]]) -> Outline:
 # Statistics, flows and the outcome filter need little of a chain: its final status, the
 # dates of its first custody event and its stops at facilities. Ingest computes these from
 # the events of every person it writes (ingest.writer.derive_edges) and keeps them on the
-# person, so that these questions read one row per person instead of every event.
-SUMMARY_COLUMNS = """p.uid AS person, p.chain_status AS status, p.chain_start AS start,
-       p.chain_stops AS stops, p.chain_stop_dates AS dates"""
-ALL_SUMMARIES = "MATCH (p:Person) WHERE p.chain_status IS NOT NULL RETURN " + SUMMARY_COLUMNS
-SOME_SUMMARIES = """
-UNWIND $uids AS u
-MATCH (p:Person {uid: u}) WHERE p.chain_status IS NOT NULL
-RETURN """ + SUMMARY_COLUMNS
+# person (``stored_summary``), so that these questions read one row per person instead of
+# every event: ``chain_status``; ``chain_start``, "earliest;latest" of the first custody
+# event ("" without one, an empty part for a missing bound); ``chain_stops``, one
+# "earliest;facility uid" per step at a facility, in order.
+_SUMMARY_MATCH = "MATCH (p:Person) WHERE p.chain_status IS NOT NULL"
+_SOME_MATCH = "UNWIND $uids AS u MATCH (p:Person {uid: u}) WHERE p.chain_status IS NOT NULL"
+_SUMMARY_ROWS = """
+RETURN p.uid AS person, p.chain_status AS status, p.chain_start AS start,
+       p.chain_stops AS stops
+"""
+ALL_SUMMARIES = _SUMMARY_MATCH + _SUMMARY_ROWS
+SOME_SUMMARIES = _SOME_MATCH + _SUMMARY_ROWS
+# The same as four long lists in one row, joined by the dialect (queries.lists): the client
+# decodes every value of a row on its own, which took seconds for 150,000 persons.
+_JOINED_SUMMARIES = """
+WITH p, coalesce(p.chain_stops, []) AS stops
+WITH collect(p.uid) AS uids, collect(p.chain_status) AS statuses,
+     collect(coalesce(p.chain_start, '')) AS starts, collect({stops}) AS stop_lists,
+     sum(size(stops)) AS stops_total, sum(CASE WHEN size(stops) > 0 THEN 1 ELSE 0 END) AS filled
+RETURN {uids} AS uids, {statuses} AS statuses, {starts} AS starts, {stop_lists} AS stops,
+       size(uids) AS size, stops_total, filled
+"""
+JOINED_ALL_SUMMARIES = _SUMMARY_MATCH + _JOINED_SUMMARIES
+JOINED_SOME_SUMMARIES = _SOME_MATCH.replace("{", "{{").replace("}", "}}") + _JOINED_SUMMARIES
 #: a person with events but no summary was written by an earlier version: the events are read
 UNSUMMARISED = """
 MATCH (p:Person) WHERE p.chain_status IS NULL AND (p)-[:SUBJECT_OF]->(:Event)
@@ -598,22 +614,50 @@ def summary_of(outline_: Outline) -> Summary:
 
 
 def stored_summary(summary: Summary | None) -> tuple:
-    """``chain_status``, ``chain_start``, ``chain_stops`` and ``chain_stop_dates`` as ingest
-    stores them (no null inside a list: an empty string stands for a missing date); all None
-    for a person without events."""
+    """``chain_status``, ``chain_start`` and ``chain_stops`` as ingest stores them (see
+    above); all None for a person without events.
+
+    >>> stored_summary(Summary("p", "released", ("2018-01-01", None),
+    ...                        (("facility:a", "2018-01-01"), ("facility:b", None))))
+    ('released', '2018-01-01;', ['2018-01-01;facility:a', ';facility:b'])
+    """
     if summary is None:
-        return None, None, None, None
-    start = [summary.start[0] or "", summary.start[1] or ""] if summary.start else []
-    return (summary.status, start, [uid for uid, _ in summary.stops],
-            [day or "" for _, day in summary.stops])
+        return None, None, None
+    start = f"{summary.start[0] or ''};{summary.start[1] or ''}" if summary.start else ""
+    return summary.status, start, [f"{day or ''};{uid}" for uid, day in summary.stops]
 
 
-def _read_summary(row: dict[str, Any]) -> Summary:
-    start = row["start"] or []
-    return Summary(row["person"], row["status"],
-                   (start[0] or None, start[1] or None) if start else None,
-                   tuple((uid, day or None) for uid, day in zip(row["stops"] or [],
-                                                               row["dates"] or [])))
+def _summary(person: str, status: str, start: str, stops: list[str]) -> Summary:
+    """The Summary behind what ``stored_summary`` gave."""
+    lo, _, hi = start.partition(";")
+    return Summary(person, status, (lo or None, hi or None) if start else None,
+                   tuple((uid, day or None) for day, _, uid in
+                         (stop.partition(";") for stop in stops)))
+
+
+def _read_summaries(store: Store, persons: list[str] | None) -> list[Summary]:
+    """The stored summaries of every person with one (or of ``persons``): read as joined
+    lists, or row by row when one of them does not split whole."""
+    from custodygraph.queries.lists import nested, strings
+
+    d = store.dialect
+    query = JOINED_ALL_SUMMARIES if persons is None else JOINED_SOME_SUMMARIES
+    query = query.format(uids=d.joined("uids"), statuses=d.joined("statuses"),
+                         starts=d.joined("starts"), stop_lists=d.joined("stop_lists"),
+                         stops=d.joined("stops", inner=True))
+    params = None if persons is None else {"uids": persons}
+    for row in store.read(query, params):
+        size = row["size"]
+        uids, statuses, starts = (strings(row[key], size)
+                                  for key in ("uids", "statuses", "starts"))
+        stops = nested(row["stops"], size, int(row["stops_total"] or 0),
+                       int(row["filled"] or 0))
+        if uids is not None and statuses is not None and starts is not None \
+                and stops is not None:
+            return list(map(_summary, uids, statuses, starts, stops))
+    rows = store.read(ALL_SUMMARIES if persons is None else SOME_SUMMARIES, params)
+    return [_summary(r["person"], r["status"], r["start"] or "", r["stops"] or [])
+            for r in rows]
 
 
 def summaries(store: Store, persons: list[str] | None = None,
@@ -624,9 +668,8 @@ def summaries(store: Store, persons: list[str] | None = None,
         yield from map(summary_of, outlines(store, persons, batch))
         return
     if persons is None:
-        rows = store.read(ALL_SUMMARIES)
+        found = _read_summaries(store, None)
     else:
-        rows = [row for i in range(0, len(persons), batch)
-                for row in store.read(SOME_SUMMARIES, {"uids": persons[i:i + batch]})]
-    for row in sorted(rows, key=lambda r: r["person"]):
-        yield _read_summary(row)
+        found = [s for i in range(0, len(persons), batch)
+                 for s in _read_summaries(store, persons[i:i + batch])]
+    yield from sorted(found, key=lambda s: s.person)

@@ -100,6 +100,28 @@ def test_responsibility_is_the_same_joined_and_plain_with_an_odd_uid(example, mo
                    for p in period.persons}
 
 
+def test_chain_summaries_are_the_same_joined_plain_and_row_by_row(example, monkeypatch):
+    from custodygraph.queries.custody import Summary, summaries
+
+    joined = list(summaries(example))
+    assert len(joined) > 3 and any(len(s.stops) > 1 for s in joined)
+    monkeypatch.setattr(example, "dialect", NeoSpelling(example.dialect))
+    assert list(summaries(example)) == joined
+    monkeypatch.undo()
+    # a uid holding the separator: the lists do not split whole, and the rows are read
+    odd = f"person:odd{SEPARATOR}uid"
+    example.write("CREATE (:Person {uid: $uid, chain_status: 'released', "
+                  "chain_start: ';2019-01-31', chain_stops: [';facility:x;y', "
+                  "'2019-01-01;facility:z']})", {"uid": odd})
+    found = list(summaries(example))
+    assert Summary(odd, "released", (None, "2019-01-31"),
+                   (("facility:x;y", None), ("facility:z", "2019-01-01"))) in found
+    assert [s for s in found if s.person != odd] == joined
+    some = [s.person for s in joined[:3]] + [odd]
+    assert list(summaries(example, sorted(some))) == sorted(
+        [s for s in found if s.person in some], key=lambda s: s.person)
+
+
 @pytest.mark.parametrize("lists", [[], [[]], [["a"]], [[], ["a", "b"], []], [["a", ""]],
                                    [["", ""], ["c"]]])
 def test_nested_gives_back_what_was_joined(lists):
