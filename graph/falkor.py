@@ -199,6 +199,11 @@ class FalkorStore:
         try:
             return method(text)
         except redis.exceptions.ResponseError as exc:
+            if "empty key" in str(exc):  # the graph was never written to
+                raise StoreError(
+                    f"the graph {self.graph_name!r} holds nothing yet: load a file into it "
+                    "with `custodygraph ingest FILE`, or name another with --graph"
+                ) from None
             raise StoreError(f"the embedded store refused a query: {exc}") from None
         except redis.exceptions.ConnectionError as exc:
             raise StoreError(

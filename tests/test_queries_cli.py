@@ -227,3 +227,12 @@ def test_codetained_lists_the_first_of_each_kind_and_counts_them_all(run, tmp_pa
     assert len(csv_run.stdout.splitlines()) == 3
     data = json.loads(run("codetained", "H-0", "--limit", "2", "--format", "json").stdout)
     assert (data["certain_total"], data["possible_total"], len(data["possible"])) == (0, 4, 2)
+
+
+@pytest.mark.parametrize("command", ["stats", "recurring", "flows", "responsibility"])
+def test_a_graph_never_loaded_gets_a_plain_message(run, command):
+    # a graph name nothing was ever written to: the engine has no key for it
+    result = run(command, "--graph", "never-loaded", ok=False)
+    assert result.exit_code == 1
+    assert "'never-loaded' holds nothing yet" in result.output
+    assert "custodygraph ingest FILE" in result.output and "Traceback" not in result.output
