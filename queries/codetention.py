@@ -46,7 +46,7 @@ from custodygraph.queries.filters import CASE_MARK, case_entry, case_list, marke
 from custodygraph.queries.lists import nested, strings
 from custodygraph.queries.persons import find_person
 from custodygraph.queries.plain import as_plain
-from custodygraph.queries.resolve import clusters
+from custodygraph.queries.resolve import cluster_members, clusters
 
 # The persons whose HELD_AT edge to the facility of one of the person's dated stays may
 # overlap it: the edge's dates reach the dates the stay reaches ($lo and $hi, null when
@@ -515,10 +515,8 @@ def _merged_overlaps(store: Store, mine: list[Stay], reps: dict[str, str],
     its members' events (clusters are reviewers' decisions, so few)."""
     if not reps:
         return _Merged()
-    others: dict[str, list[str]] = {}
-    for member, rep in reps.items():
-        if member not in group:
-            others.setdefault(rep, []).append(member)
+    others = {rep: members for rep, members in cluster_members(reps).items()
+              if rep not in group}
     dated = [s for s in mine if _dated(s)]
     found: dict[str, list[Overlap]] = {}
     for chain in merged_outlines(store, others) if dated else ():

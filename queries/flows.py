@@ -30,13 +30,13 @@ from datetime import date
 from typing import Any
 
 from custodygraph.graph.store import Store
-from custodygraph.queries.custody import (Outline, Step, merged_outline, outlines, summaries,
+from custodygraph.queries.custody import (Outline, Step, merged_outlines, outlines, summaries,
                                           summary_of)
 from custodygraph.queries.filters import (Filters, case_list, check, event_matches,
                                           keeps_every_event, person_scope, source_events)
 from custodygraph.queries.plain import as_plain
 from custodygraph.queries.recurrence import FACILITIES
-from custodygraph.queries.resolve import clusters
+from custodygraph.queries.resolve import cluster_members, clusters
 
 ROLES = ("first", "intermediate", "final", "only")
 
@@ -122,17 +122,11 @@ def flows(store: Store, *, filters: Filters | None = None,
         chains = ((o.person, facility_stops(o)) for o in outlines(store, persons))
     reps = clusters(store)
     if reps:  # persons a reviewer merged (SAME_AS) are one person, with one chain
-        groups: dict[str, list[str]] = {}
-        for member, rep in reps.items():
-            groups.setdefault(rep, []).append(member)
-        kept = [(person, found) for person, found in chains if person not in reps]
-        for rep, members in sorted(groups.items()):
-            if scope is not None and scope.isdisjoint(members):
-                continue
-            merged = merged_outline(store, rep, members)
-            if merged is not None:
-                kept.append((rep, summary_of(merged).stops if every else facility_stops(merged)))
-        chains = kept
+        wanted = {rep: members for rep, members in cluster_members(reps).items()
+                  if scope is None or not scope.isdisjoint(members)}
+        chains = [(person, found) for person, found in chains if person not in reps] + [
+            (merged.person, summary_of(merged).stops if every else facility_stops(merged))
+            for merged in merged_outlines(store, wanted)]
     moves: dict[tuple[str, str], dict[str, Any]] = {}
     stops: dict[str, dict[str, Any]] = {}
     for person, stays in chains:

@@ -147,6 +147,18 @@ def clusters(store: Store) -> dict[str, str]:
     return {uid: min(group) for group in members.values() for uid in group}
 
 
+def cluster_members(reps: dict[str, str]) -> dict[str, list[str]]:
+    """The members of each cluster by representative, from ``clusters``' answer.
+
+    >>> cluster_members({"person:a": "person:a", "person:b": "person:a"})
+    {'person:a': ['person:a', 'person:b']}
+    """
+    out: dict[str, list[str]] = {}
+    for member, rep in sorted(reps.items()):
+        out.setdefault(rep, []).append(member)
+    return out
+
+
 def cluster_of(store: Store, uid: str, neighbours: list[str] | None = None) -> list[str]:
     """Every uid of the cluster of ``uid`` (just ``[uid]`` when it is in none), sorted.
 

@@ -28,13 +28,13 @@ from typing import Any
 from custodygraph.graph.store import Store
 from custodygraph.ingest.vocabulary import CUSTODY_TYPES
 from custodygraph.queries.custody import (STATUS_BODY, STATUS_DIED, STATUS_HELD,
-                                          STATUS_RELEASED, STATUSES, Summary, merged_outline,
+                                          STATUS_RELEASED, STATUSES, Summary, merged_outlines,
                                           summaries, summary_of)
 from custodygraph.queries.filters import (EVENT_FILTER, REGION_DEPTH, Filters, case_list,
                                           check, event_params, keeps_every_event, period_label,
                                           person_scope)
 from custodygraph.queries.plain import as_plain
-from custodygraph.queries.resolve import clusters
+from custodygraph.queries.resolve import cluster_members, clusters
 
 COUNTED = """
 MATCH (p:Person)-[:SUBJECT_OF]->(e:Event)
@@ -170,15 +170,8 @@ def _merged(store: Store, chains: list[Summary], counted: set[str], reps: dict[s
     one of its members is, under its representative, with the chain of all their events (as
     ``custody_chain`` gives it)."""
     counted = {reps.get(u, u) for u in counted}
-    clusters_: dict[str, list[str]] = {}
-    for member, rep in reps.items():
-        if rep in counted:
-            clusters_.setdefault(rep, []).append(member)
-    merged = []
-    for rep, members in sorted(clusters_.items()):
-        found = merged_outline(store, rep, members)
-        if found is not None:
-            merged.append(summary_of(found))
+    wanted = {rep: members for rep, members in cluster_members(reps).items() if rep in counted}
+    merged = [summary_of(found) for found in merged_outlines(store, wanted)]
     return [c for c in chains if c.person not in reps] + merged, counted
 
 
