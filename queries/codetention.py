@@ -613,17 +613,19 @@ def ranked(store: Store, uid: str, mine: list[Stay], limit: int,
         unkeyed = [[f, _key(f, UNKEYED, 0)] for f in facilities]
         statements.append((UNKEYED_AT, {"facilities": unkeyed}))
     try:
-        for part in range(PARTS):  # the slices of persons, ranked apart and at once
-            asked = [{"facility": a.facility["uid"], "lo": _day(a.earliest),
-                      "hi": _day(a.latest), "clo": _day(a.certain[0]) if a.certain else -1,
-                      "chi": _day(a.certain[1]) if a.certain else -1,
-                      "ranges": key_ranges(a.facility["uid"], _day(_reach_from(a)),
-                                           _day(a.latest), range(part, SLICES, PARTS))}
-                     for a in dated]
-            statements.append((RANKED, {"mine": asked, "limit": max(limit, 0),
-                                        "excluded": sorted(merged.members | {uid})}))
+        asked = [({"facility": a.facility["uid"], "lo": _day(a.earliest), "hi": _day(a.latest),
+                   "clo": _day(a.certain[0]) if a.certain else -1,
+                   "chi": _day(a.certain[1]) if a.certain else -1}, _day(_reach_from(a)))
+                 for a in dated]
     except ValueError:  # outside the days a key holds
         return None
+    excluded = sorted(merged.members | {uid})
+    for part in range(PARTS):  # the slices of persons, ranked apart and at once
+        mine_part = [stay | {"ranges": key_ranges(stay["facility"], reach, stay["hi"],
+                                                  range(part, SLICES, PARTS))}
+                     for stay, reach in asked]
+        statements.append((RANKED, {"mine": mine_part, "limit": max(limit, 0),
+                                    "excluded": excluded}))
     answers = read_together(store, statements)
     if answers[0][0]["runs"] or (facilities and answers[1][0]["edges"]):
         return None
