@@ -13,6 +13,10 @@ class StoreError(CustodyGraphError):
     """The graph store could not be started, reached or queried."""
 
 
+class GraphNotLoaded(StoreError):
+    """The named graph was never written to: the embedded engine has no key for it yet."""
+
+
 class StoreBusy(StoreError):
     """Another process holds the embedded store's lock for longer than we may wait."""
 

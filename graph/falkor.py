@@ -14,7 +14,7 @@ from falkordb import FalkorDB
 from falkordb.helpers import quote_string
 from json.encoder import encode_basestring
 
-from custodygraph.errors import StoreError
+from custodygraph.errors import GraphNotLoaded, StoreError
 from custodygraph.graph import falkor_dialect
 from custodygraph.graph.embedded import EmbeddedServer
 from custodygraph.graph.store import DEFAULT_BATCH, WriteStats, chunks
@@ -200,7 +200,7 @@ class FalkorStore:
             return method(text)
         except redis.exceptions.ResponseError as exc:
             if "empty key" in str(exc):  # the graph was never written to
-                raise StoreError(
+                raise GraphNotLoaded(
                     f"the graph {self.graph_name!r} holds nothing yet: load a file into it "
                     "with `custodygraph ingest FILE`, or name another with --graph"
                 ) from None

@@ -328,6 +328,7 @@ def ingest_file(store: Store, path: str | Path, *, dry_run: bool = False,
     def start_run() -> None:
         nonlocal run_params
         if run_params is None and not dry_run:
+            store.install_schema()  # whoever opened the store: indexes before the first write
             started = _now()
             run_params = {"uid": f"run:{sha[:16]}:{started}", "file": path.name,
                           "sha256": sha, "rows": prepared.events, "started": started,

@@ -24,7 +24,7 @@ from functools import partial
 from operator import attrgetter
 from typing import Any, Iterable, Iterator
 
-from custodygraph.errors import InvalidInput, Problem
+from custodygraph.errors import GraphNotLoaded, InvalidInput, Problem
 from custodygraph.graph import schema
 from custodygraph.graph.store import DEFAULT_BATCH, Store, chunks, read_aside
 from custodygraph.ingest import records as rec
@@ -208,6 +208,19 @@ def _labels_of(record: rec.Entity) -> list[str]:
 ENTITY_CLASSES = (rec.Location, rec.Organization, rec.Facility, rec.Source)
 
 
+def _stored(read):
+    """``read``, where a graph never written to holds no records (a dry run into a graph
+    that does not exist yet plans every record as new, and creates nothing)."""
+
+    def rows(query: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+        try:
+            return read(query, params)
+        except GraphNotLoaded:
+            return []
+
+    return rows
+
+
 def plan(store: Store, groups: Iterable[tuple[type, list[rec.Entity]]],
          batch_size: int = DEFAULT_BATCH, *, aside: bool = False) -> Plan:
     """Compare records with the graph; nothing is written.
@@ -216,7 +229,7 @@ def plan(store: Store, groups: Iterable[tuple[type, list[rec.Entity]]],
     of a batch while the batches before it are being written; none of them wrote these),
     so their stored digests are read without waiting for those writes (``read_aside``).
     """
-    read = partial(read_aside, store) if aside else store.read
+    read = _stored(partial(read_aside, store) if aside else store.read)
     result = Plan()
     for cls, items in groups:
         kind = KINDS[cls]

@@ -163,3 +163,28 @@ def test_killed_flat_ingest_converges_on_rerun(tmp_path_factory):
     finally:
         reference.close()
         EmbeddedServer(home).stop()
+
+
+def test_dry_run_into_a_graph_never_loaded_plans_everything_as_new(run, store):
+    # nothing was ever written to this graph name, so the engine has no key for it
+    out = json.loads(run("ingest", EXAMPLE, "--dry-run", "--json", "--graph", "not-yet").output)
+    assert out["dry_run"] is True and out["run"] is None
+    assert out["counts"]["Event"] == {"created": 28, "updated": 0, "unchanged": 0}
+    assert out["counts"]["Person"]["created"] > 0
+    # still nothing there: a query on it says so
+    result = run("stats", "--graph", "not-yet", ok=False)
+    assert "'not-yet' holds nothing yet" in result.output
+
+
+def test_the_api_installs_the_schema_before_its_first_write(data_dir):
+    # a store opened without install=True: ingest still writes under the indexes and
+    # the unique constraints, so a second node with a stored uid is refused
+    from custodygraph import api
+    from custodygraph.config import resolve
+    from custodygraph.errors import StoreError
+
+    with api.connect(resolve(data_dir, graph="api-only")) as store:
+        api.ingest(store, EXAMPLE)
+        assert store.read("MATCH (e:Event) RETURN count(e) AS n") == [{"n": 28}]
+        with pytest.raises(StoreError, match="constraint"):
+            store.write("MATCH (p:Person) WITH p LIMIT 1 CREATE (:Person {uid: p.uid})")

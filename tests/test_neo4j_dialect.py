@@ -54,6 +54,9 @@ class Recording:
         self.statements.append(query)
         return self.inner.write_batches(query, rows, batch_size)
 
+    def install_schema(self):
+        return self.inner.install_schema()  # schema statements are linted on their own
+
     def after_ingest(self):
         self.inner.after_ingest()
 
