@@ -215,8 +215,10 @@ class EmbeddedServer:
             if self.socket.exists():
                 # one short question per turn: this loop asks again (the client's own
                 # retries would wait about a minute, then raise)
+                # RESP2, as the falkordb client speaks (redis-py 8 defaults to RESP3 and
+                # opens every connection with HELLO)
                 client = redis.Redis(unix_socket_path=str(self.socket), password=self.password(),
-                                     socket_timeout=PROBE_TIMEOUT,
+                                     protocol=2, socket_timeout=PROBE_TIMEOUT,
                                      socket_connect_timeout=PROBE_TIMEOUT,
                                      retry=Retry(NoBackoff(), 0))
                 try:
