@@ -93,6 +93,10 @@ def render(fmt: str, headers: list[str], rows: list[list]) -> str:
     return table(headers, cells)
 
 
+#: said under a table with no rows
+EMPTY = "(no rows: nothing recorded matches the question and its filters)"
+
+
 def emit(fmt: str, data, headers: list[str], rows: list[list], before: list[str] = (),
          after: list[str] = ()) -> None:
     """Print a result: JSON as is; otherwise notes before and after the table (not in CSV)."""
@@ -103,6 +107,8 @@ def emit(fmt: str, data, headers: list[str], rows: list[list], before: list[str]
     for line in before if notes else ():
         click.echo(line + ("\n" if fmt == "md" else ""))
     click.echo(render(fmt, headers, rows))
+    if notes and not rows:  # a bare header could pass for a failure to answer
+        click.echo(("\n" if fmt == "md" else "") + EMPTY)
     if notes and after:
         if fmt == "md":
             click.echo()
@@ -490,7 +496,7 @@ def path(a, b, fmt, max_length, include_confidential, config):
             name = f"{name} {dates(node.get('earliest'), node.get('latest'))}"
         rows.append([number, link, node["label"], name, node["uid"]])
     emit(fmt, result.as_dict(), ["#", "link", "label", "name", "uid"], rows,
-         [f"{result.start['name']} to {result.end['name']}: {result.length} steps"])
+         [f"{result.start['name']} to {result.end['name']}: {result.length} step{'' if result.length == 1 else 's'}"])
 
 
 # --- views, diagrams and exports ------------------------------------------------------------

@@ -69,7 +69,8 @@ class InvalidInput(CustodyGraphError):
         head = [str(p) for p in problems[: self.shown]]
         more = len(problems) - len(head)
         tail = [f"... and {more} more problems"] if more else []
-        summary = f"{len(problems)} problem(s) found; nothing was written."
+        summary = (f"{len(problems)} problem{'' if len(problems) == 1 else 's'} found; "
+                   "nothing was written.")
         super().__init__("\n".join(head + tail + [summary]))
 
 

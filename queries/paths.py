@@ -110,8 +110,8 @@ def shortest_path(store: Store, a: str, b: str, *, max_length: int = DEFAULT_MAX
                     max_length)
     if found is None:
         raise NoPath(f"{shown[start['uid']]['name']} and {shown[end['uid']]['name']} are not "
-                     f"connected within {max_length} steps; try a larger --max-length "
-                     f"(at most {MAX_ALLOWED})")
+                     f"connected within {max_length} step{'' if max_length == 1 else 's'}; "
+                     f"try a larger --max-length (at most {MAX_ALLOWED})")
     uids, rels, labels = found
     rows = {}
     for answer in _by_label(store, NODES, {uid: labels[uid] for uid in uids}):

@@ -91,7 +91,7 @@ def test_dangling_reference_suggests_the_declared_one(run, store, tmp_path):
                           "'Sednaya Military Prison'?)",
                           f"{path}:17:23: 'sources' refers to 's2', which this file does not "
                           "declare (did you mean 's1'?)")
-    assert "2 problem(s) found" in out
+    assert "2 problems found" in out
 
 
 def test_duplicate_record_id_and_missing_fields(run, store, tmp_path):

@@ -149,7 +149,7 @@ def test_person_details_a_later_row_adds_and_ids_that_would_merge_are_refused(ru
         f"{path}:5:5: 'person_aliases' of person id 'AB-1' is given here but not on their "
         "first row (line 2) (give a person's details on their first row; later rows may repeat "
         "them or leave them empty)",
-        "3 problem(s) found; nothing was written.",
+        "3 problems found; nothing was written.",
     ]
 
 
@@ -176,7 +176,7 @@ def test_rows_that_would_be_one_event_are_refused_before_anything_is_written(run
         "letters or digits)",
         f"{path}:7:1: the record_id of this row is already used on line 5 (every event needs "
         "its own record_id)",
-        "3 problem(s) found; nothing was written.",
+        "3 problems found; nothing was written.",
     ]
 
 
@@ -194,5 +194,5 @@ def test_two_names_that_would_be_one_source_are_refused(run, store, tmp_path):
         "source: names are compared without case and punctuation (write a source's name the "
         "same way on every row, and give different sources names that differ in letters or "
         "digits)",
-        "1 problem(s) found; nothing was written.",
+        "1 problem found; nothing was written.",
     ]

@@ -87,7 +87,7 @@ def test_an_unknown_name_is_reported_and_nothing_is_written(run, store, tmp_path
     assert lines[2] == (
         f"{path}:6:{facility}: 'Saydnaya' is the gazetteer's Sednaya Military Prison "
         "(sednaya), a prison, not a security_branch (give it the type prison)")
-    assert lines[3] == "3 problem(s) found; nothing was written."
+    assert lines[3] == "3 problems found; nothing was written."
     assert store.read(COUNT_NODES) == [{"n": 0}]
 
 
@@ -182,7 +182,7 @@ def test_case_files_resolve_pin_and_declare_unlisted_entries(run, store, tmp_pat
         "Directorate (air-force-intelligence), an intelligence_agency, not a prison (name it "
         "as an organization instead, or name the facility meant)",
         f"{path}:8:56: 'sednya' is not a gazetteer id (did you mean 'sednaya'?)",
-        "3 problem(s) found; nothing was written.",
+        "3 problems found; nothing was written.",
     ]
     first = result.output.splitlines()[0]
     assert first.startswith(f"Error: {path}:5:20: facility 'Branch Nine Hundred' is not in "

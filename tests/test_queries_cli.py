@@ -189,7 +189,7 @@ def test_path_table(loaded):
      "military_hospital, military_police, military_unit, ministry, other, police, prison, "
      "security_branch, unit_headquarters\n"),
     (("path", "Osama", "Fourth Armoured Division", "--max-length", "1"),
-     "Error: Osama and Fourth Armoured Division are not connected within 1 steps; try a "
+     "Error: Osama and Fourth Armoured Division are not connected within 1 step; try a "
      "larger --max-length (at most 10)\n"),
     (("codetained", "Muhammad"),
      "Error: 'Muhammad' matches 2 persons; ask again with one uid:\n"
@@ -236,3 +236,16 @@ def test_a_graph_never_loaded_gets_a_plain_message(run, command):
     assert result.exit_code == 1
     assert "'never-loaded' holds nothing yet" in result.output
     assert "custodygraph ingest FILE" in result.output and "Traceback" not in result.output
+
+
+def test_a_path_of_one_step_is_counted_in_the_singular(loaded):
+    out = loaded("path", "Muhannad al-Ahmad", "gazetteer:sednaya").output.splitlines()
+    assert out[0] == "Muhannad al-Ahmad to Sednaya Military Prison: 1 step"
+
+
+@pytest.mark.parametrize("fmt", ["table", "md"])
+def test_a_table_with_no_rows_says_so(loaded, fmt):
+    out = loaded("recurring", "--since", "2030", "--format", fmt).output
+    assert out.rstrip().endswith("(no rows: nothing recorded matches the question and its filters)")
+    csv_out = loaded("recurring", "--since", "2030", "--format", "csv").output
+    assert csv_out.splitlines() == ["cases,name,kind,role,persons"]

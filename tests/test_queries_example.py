@@ -283,7 +283,7 @@ def test_path_between_two_detainees_runs_through_sednaya_both_ways(example):
 
 
 def test_path_errors(example):
-    with pytest.raises(NoPath, match="not connected within 1 steps"):
+    with pytest.raises(NoPath, match="not connected within 1 step;"):
         shortest_path(example, "Osama", "Fourth Armoured Division", max_length=1)
     with pytest.raises(InvalidFilter):
         shortest_path(example, "Osama", "Sednaya", max_length=40)
