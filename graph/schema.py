@@ -78,6 +78,9 @@ class Facility(Named):
     kind = StringProperty(required=True)
     #: the id of the gazetteer entry this facility is (ingest/gazetteer.py), if any
     gazetteer = StringProperty()
+    #: set by every write of a HELD_AT edge to the facility, to a token of that write, and
+    #: removed when its StayTable is built again: while it is set, the table is not read
+    stays_changed = StringProperty()
     located_in = RelationshipTo("Location", "LOCATED_IN")
 
 
@@ -280,13 +283,36 @@ class IngestRun(Entity):
     stay_key_slices = IntegerProperty()
 
 
+class StayTable(Entity):
+    """The dated stays of everyone held at one facility, kept whole for co-detention
+    (queries.codetention.stay_table): derived from the HELD_AT edges, as an index is, and
+    left out of views and exports. Its uid is ``stays:`` and the facility's uid.
+    """
+
+    facility = StringProperty(required=True)
+    #: the persons' uids, one per HELD_AT edge with a dated stay, joined by newlines
+    persons = StringProperty()
+    #: how many persons (edges) the table holds
+    edges = IntegerProperty()
+    #: per edge, its number of stays; per stay, its four whole days (HeldAt.stay_days, -1
+    #: for none), as 32-bit little-endian numbers in hexadecimal
+    counts = StringProperty()
+    days = StringProperty()
+    #: edges at the facility whose stays the key could not place (then the table is not read)
+    unkeyed = IntegerProperty()
+
+
 # --- what the rest of the code derives from the declarations ---------------------------------
 #: every concrete node class, in declaration order
 NODE_CLASSES: tuple[type[Node], ...] = (
     Location, Organization, Facility, Prison, MilitaryPolice, MilitaryHospital, Court,
     Checkpoint, UnitHeadquarters, OtherFacility, SecurityBranch, IntelligenceAgency,
-    MilitaryUnit, ArmedGroup, Ministry, Police, Source, Event, Person, IngestRun,
+    MilitaryUnit, ArmedGroup, Ministry, Police, Source, Event, Person, IngestRun, StayTable,
 )
+#: labels of derived lookup structures, not records, and the properties that keep them
+#: current: views and exports leave them out
+INDEX_LABELS: frozenset[str] = frozenset({StayTable.__label__})
+INDEX_PROPERTIES: frozenset[str] = frozenset({"stays_changed"})
 
 LABELS: frozenset[str] = frozenset(cls.__label__ for cls in NODE_CLASSES)
 

@@ -18,6 +18,7 @@ records; a run killed during phase 5 has already written everything the digests 
 
 from __future__ import annotations
 
+import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import partial
@@ -114,8 +115,16 @@ RETURN p.uid AS person, e.uid AS event, e.type AS type, e.earliest AS earliest,
        f.uid AS facility, l.uid AS location, o.uid AS organization, s.uid AS source
 """
 DROP_DERIVED = (
-    "UNWIND $uids AS u MATCH (p:Person {uid: u})-[h:HELD_AT|ARRESTED_BY|MEMBER_OF]->() "
-    "DELETE h"
+    "UNWIND $uids AS u MATCH (p:Person {uid: u})-[h:ARRESTED_BY|MEMBER_OF]->() DELETE h"
+)
+# Every statement that writes HELD_AT edges marks their facilities with a token of its own
+# ($changed): the facility's StayTable no longer says who was held there until it is built
+# again (``refresh_stay_tables``), and a build that read the edges before another write
+# does not take the mark away. HELD_AT leads only to a Facility: with the label, FalkorDB
+# could start from the facilities instead of the person.
+DROP_HELD = (
+    "UNWIND $uids AS u MATCH (p:Person {uid: u})-[h:HELD_AT]->(t) "
+    "SET t.stays_changed = $changed DELETE h"
 )
 # A derived row travels as a list: [person, target, earliest, latest, events, sources,
 # confidence, then the extra values of DERIVED_EXTRA] (``_write_derived``).
@@ -124,23 +133,25 @@ CREATE_DERIVED = """
 UNWIND $rows AS r
 MATCH (p:Person {{uid: r[0]}}) MATCH (t:{target} {{uid: r[1]}})
 CREATE (p)-[:{type} {{derived: true, earliest: r[2], latest: r[3], events: r[4],
-                     sources: r[5], confidence: r[6]{create}}}]->(t)
+                     sources: r[5], confidence: r[6]{create}}}]->(t){after}
 """
 WRITE_DERIVED = """
 UNWIND $rows AS r
 MATCH (p:Person {{uid: r[0]}}) MATCH (t:{target} {{uid: r[1]}})
 MERGE (p)-[h:{type}]->(t)
 SET h.derived = true, h.earliest = r[2], h.latest = r[3], h.events = r[4],
-    h.sources = r[5], h.confidence = r[6]{set}
+    h.sources = r[5], h.confidence = r[6]{set}{after}
 """
 DERIVED_COLUMNS = ("person", "target", "earliest", "latest", "events", "sources", "confidence")
 #: what HELD_AT carries besides: the person's stays at the facility, for co-detention
-#: (queries.codetention.encode_stays), as (row keys, CREATE text, SET text)
-#: and the key and days the store ranks co-detainees by (stay_key, stay_days)
+#: (queries.codetention.encode_stays), and the key and days the store ranks co-detainees by
+#: (stay_key, stay_days), as (row keys, CREATE text, SET text, a clause after those: the
+#: facility's mark, see DROP_HELD)
 DERIVED_EXTRA = {"HELD_AT": (("stays", "stays_from", "stay_key", "stay_days"),
                              ", stays: r[7], stays_from: r[8], stay_key: r[9], stay_days: r[10]",
                              ", h.stays = r[7], h.stays_from = r[8], h.stay_key = r[9], "
-                             "h.stay_days = r[10]")}
+                             "h.stay_days = r[10]",
+                             "\nSET t.stays_changed = $changed")}
 #: derive_edges' key for what is derived onto the Person itself: ``custody_at``, the
 #: facilities where the person's custody events (CUSTODY_SIDE_TYPES) took place, and
 #: ``custody_by``, the organisations that carried them out (queries.recurrence counts these)
@@ -266,10 +277,13 @@ def plan(store: Store, groups: Iterable[tuple[type, list[rec.Entity]]],
 
 def _write_rows(store: Store, query: str, rows: Iterable[list], batch: int,
                 **params: Any) -> None:
-    """Run ``query`` once per ``batch`` rows, passed as ``$rows`` with ``params``; the rows
+    """Run ``query`` once per ``batch`` rows, passed as ``$rows`` with ``params`` (and a
+    token of each statement's own where it asks for ``$changed``, see DROP_HELD); the rows
     are made as they are sent, so that a table of 200,000 sources is never built whole."""
+    marks = "$changed" in query
     for chunk in chunks(rows, batch):
-        store.write(query, {"rows": chunk, **params})
+        store.write(query, {"rows": chunk, **params,
+                            **({"changed": uuid.uuid4().hex} if marks else {})})
 
 
 def _sets(names: Iterable[str], first: int = 1) -> str:
@@ -522,9 +536,9 @@ def _with_stays(held: list[dict[str, Any]], chains: dict[str, tuple[list, list[l
 def _write_derived(store: Store, edges: dict[str, list[dict[str, Any]]], batch: int,
                    template: str) -> None:
     for rtype in DERIVED_TYPES:
-        extra, create, set_ = DERIVED_EXTRA.get(rtype, ((), "", ""))
+        extra, create, set_, after = DERIVED_EXTRA.get(rtype, ((), "", "", ""))
         query = template.format(target=schema.label(DERIVED_TARGET[rtype]),
-                                type=schema.rel(rtype), create=create, set=set_)
+                                type=schema.rel(rtype), create=create, set=set_, after=after)
         columns = DERIVED_COLUMNS + extra
         _write_rows(store, query, ([edge[c] for c in columns] for edge in edges.get(rtype, [])),
                     batch)
@@ -544,8 +558,73 @@ def rebuild_derived(store: Store, person_uids: list[str], batch: int = DEFAULT_B
         listed = {r["person"] for r in edges[CUSTODY]}
         edges[CUSTODY] += [{"person": u, "at": [], "by": [], "summary": None}
                            for u in uids if u not in listed]
+        store.write(DROP_HELD, {"uids": uids, "changed": uuid.uuid4().hex})
         store.write(DROP_DERIVED, {"uids": uids})
         _write_derived(store, edges, batch, WRITE_DERIVED)
+
+
+# The facilities whose StayTable is to be built again: a HELD_AT write marked them
+STALE_TABLES = """
+MATCH (f:Facility) WHERE f.stays_changed IS NOT NULL
+RETURN f.uid AS facility, f.stays_changed AS changed
+"""
+# The persons and days of every keyed edge at a facility, and the mark it carries, read in
+# one statement (so together); {uids} and {days} are the dialect's joined lists
+TABLE_STAYS = """
+MATCH (f:Facility {{uid: $facility}})
+OPTIONAL MATCH (f)<-[h:HELD_AT]-(p:Person)
+WITH f, p, h, h.stay_key IS NOT NULL AND h.stay_key <> $unkeyed AS keyed
+WITH f.stays_changed AS changed,
+     collect(CASE WHEN keyed THEN p.uid END) AS uids,
+     collect(CASE WHEN keyed THEN [x IN coalesce(h.stay_days, []) | toString(x)] END) AS days,
+     sum(CASE WHEN keyed THEN size(coalesce(h.stay_days, [])) ELSE 0 END) AS total,
+     sum(CASE WHEN keyed AND size(coalesce(h.stay_days, [])) > 0 THEN 1 ELSE 0 END) AS filled,
+     sum(CASE WHEN h.stay_key = $unkeyed THEN 1 ELSE 0 END) AS unkeyed
+RETURN changed, {uids} AS uids, {days} AS days, size(uids) AS size, total, filled, unkeyed
+"""
+# The table, written only while the facility still carries the mark the edges were read
+# with; the mark goes in the same statement
+WRITE_TABLE = """
+MATCH (f:Facility {uid: $facility}) WHERE f.stays_changed = $changed
+MERGE (s:StayTable {uid: $uid})
+SET s.facility = $facility, s.persons = $persons, s.edges = $edges, s.counts = $counts,
+    s.days = $days, s.unkeyed = $unkeyed, f.stays_changed = null
+"""
+
+
+def refresh_stay_tables(store: Store) -> int:
+    """Build again the StayTable of every facility a HELD_AT write has marked since its
+    table was built (queries.codetention); return how many were built.
+
+    Run at the end of every ingest, whatever it wrote: a run killed before this leaves the
+    marks, and the next one builds those tables. A table whose facility was written again
+    while it was being read stays marked (and unread) until the next build.
+    """
+    from custodygraph.queries.codetention import UNKEYED, _key, stay_table, table_uid
+    from custodygraph.queries.lists import nested, strings
+
+    d = store.dialect
+    statement = TABLE_STAYS.format(uids=d.joined("uids"),
+                                   days=d.joined("[x IN days | " + d.joined("x", inner=True)
+                                                 + "]"))
+    built = 0
+    for stale in store.read(STALE_TABLES):
+        facility = stale["facility"]
+        params = {"facility": facility, "unkeyed": _key(facility, UNKEYED, 0)}
+        (row,) = store.read(statement, params)
+        uids, days = strings(row["uids"], row["size"]), nested(row["days"], row["size"],
+                                                              row["total"], row["filled"])
+        if uids is None or days is None:  # a uid holding a separator: ask for plain lists
+            (row,) = store.read(TABLE_STAYS.format(uids="uids", days="days"), params)
+            uids, days = row["uids"], row["days"]
+        # in the order of the persons' uids, whatever order the edges were written in
+        edges = sorted(zip(uids, days))
+        table = stay_table([u for u, _ in edges], [[int(x) for x in d] for _, d in edges],
+                           row["unkeyed"])
+        store.write(WRITE_TABLE, {"facility": facility, "changed": row["changed"],
+                                  "uid": table_uid(facility), **table})
+        built += 1
+    return built
 
 
 def rebuild_losing(store: Store, events: list[rec.Event], batch: int = DEFAULT_BATCH) -> None:

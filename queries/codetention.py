@@ -24,16 +24,19 @@ nothing else (the statements run at once where the store can). For an edge writt
 before ingest stored stays, the candidate's stays are rebuilt from their chain. Either way
 the answer is exactly what the custody chains say.
 
-Asked for the first co-detainees only (``limit``), the store does the comparing: ingest also
-stores the stays as whole days under an indexed key (``stay_key``, see below), so the stays
-that can overlap are read from a few ranges of the index, and the store counts and ranks the
-co-detainees and returns the first. Their overlaps are worked out here from their stays, as
-above, and must agree with the store's ranking; where the store cannot rank, every candidate
-is compared here instead.
+Asked for the first co-detainees only (``limit``), they are ranked from the facilities'
+stay tables: ingest keeps every dated stay at a facility, as whole days, in one StayTable
+(see below), and every stay in the tables of the person's facilities is compared at once.
+Where a table is not current, the store does the comparing: ingest also stores the stays as
+whole days under an indexed key (``stay_key``), so the stays that can overlap are read from
+a few ranges of the index, and the store counts and ranks the co-detainees and returns the
+first. Either way, their overlaps are worked out here from their stays, as above, and must
+agree with the ranking; where neither can rank, every candidate is compared here instead.
 """
 
 from __future__ import annotations
 
+import heapq
 import zlib
 from dataclasses import dataclass, field
 from datetime import date
@@ -465,6 +468,191 @@ RETURN p.uid AS uid, f.uid AS facility, h.events AS events, h.stays AS stays
 """
 
 
+# --- every stay at a facility at once: the StayTable ----------------------------------------
+# The store takes about 10 µs a stay to rank (RANKED), and a person held long in a large
+# prison has stays of ten thousand persons or more to compare. So ingest also keeps a
+# StayTable per facility (graph.schema): the person and the ``stay_days`` of each keyed
+# HELD_AT edge there, packed as text (``stay_table``), a few megabytes for the largest
+# prison. The ranking reads the tables of the person's facilities and compares every stay
+# in them at once (``table_ranking``), with the arithmetic of RANKED. A table is read only
+# when it is current: no statement has written a HELD_AT edge to its facility since it was
+# built (the facility carries no ``stays_changed`` mark, see ingest.writer.DROP_HELD), and
+# the key could place every stay there.
+TABLE_PREFIX = "stays:"
+TABLES = """
+UNWIND $tables AS x
+MATCH (f:Facility {uid: x[0]})
+OPTIONAL MATCH (s:StayTable {uid: x[1]})
+RETURN x[0] AS facility, f.stays_changed AS changed, s.edges AS edges, s.unkeyed AS unkeyed,
+       s.persons AS persons, s.counts AS counts, s.days AS days
+"""
+#: the separator of the persons' uids in a table (a uid that holds one leaves the table
+#: unread: its pieces do not come out as many as its edges)
+TABLE_SEPARATOR = "\n"
+
+
+def table_uid(facility: str) -> str:
+    """The uid of the StayTable of ``facility`` (a uid)."""
+    return TABLE_PREFIX + facility
+
+
+def _packed(numbers: Iterable[int]) -> str:
+    """Whole numbers from -2**31 to 2**31 - 1 as 32-bit little-endian hexadecimal."""
+    import numpy as np
+
+    return np.fromiter(numbers, dtype="<i4").tobytes().hex()
+
+
+def _unpacked(text: str):
+    """The numbers ``_packed`` wrote, as a numpy array (read in place, not copied)."""
+    import numpy as np
+
+    return np.frombuffer(bytes.fromhex(text), dtype="<i4")
+
+
+def stay_table(persons: list[str], days: list[list[int]], unkeyed: int) -> dict[str, Any]:
+    """The properties of a StayTable holding the HELD_AT edges of ``persons`` with their
+    ``stay_days`` and the number of ``unkeyed`` edges.
+
+    >>> t = stay_table(["person:a", "person:b"], [[0, 9, -1, -1], []], 0)
+    >>> t["persons"], t["edges"], t["counts"], t["days"]
+    ('person:a\\nperson:b', 2, '0100000000000000', '0000000009000000ffffffffffffffff')
+    """
+    return {"persons": TABLE_SEPARATOR.join(persons), "edges": len(persons),
+            "counts": _packed(len(d) // 4 for d in days),
+            "days": _packed(day for d in days for day in d), "unkeyed": unkeyed}
+
+
+class _Table:
+    """A StayTable as read: the edge of each stay, the stays' days as rows of four (-1 for
+    none), and the persons of the edges (``uids``)."""
+
+    def __init__(self, persons: str, edges: int, owner, days) -> None:
+        import numpy as np
+
+        self.owner, self.days, self.size = owner, days, edges
+        self._text = persons
+        # the uids are cut out of the text only for the persons an overlap names: where
+        # every character is one byte, the separators' byte offsets are string offsets
+        if persons.isascii():
+            cuts = np.flatnonzero(np.frombuffer(persons.encode("ascii"), dtype=np.uint8)
+                                  == ord(TABLE_SEPARATOR))
+            self._list = None
+            self._starts = np.concatenate(([0], cuts + 1))
+            self._ends = np.concatenate((cuts, [len(persons)]))
+            self.whole = not edges and not persons or len(self._starts) == edges
+        else:
+            self._list = persons.split(TABLE_SEPARATOR)
+            self.whole = not edges and not persons or len(self._list) == edges
+
+    def uids(self, edges) -> list[str]:
+        """The uids of the persons of ``edges`` (a numpy array of edge numbers)."""
+        if self._list is not None:
+            return [self._list[i] for i in edges.tolist()]
+        text = self._text
+        return [text[a:b] for a, b in zip(self._starts[edges].tolist(),
+                                          self._ends[edges].tolist())]
+
+
+def _read_table(row: dict[str, Any]) -> _Table | None:
+    """The table of a TABLES row; None unless it is current and reads whole."""
+    import numpy as np
+
+    if row["changed"] is not None or row["edges"] is None or row["unkeyed"]:
+        return None
+    try:
+        counts, days = _unpacked(row["counts"] or ""), _unpacked(row["days"] or "")
+    except (TypeError, ValueError):
+        return None
+    edges = row["edges"]
+    if counts.size != edges or (counts < 0).any() or days.size != 4 * int(counts.sum()):
+        return None
+    table = _Table(row["persons"] or "", edges, np.repeat(np.arange(edges), counts),
+                   days.reshape(-1, 4))
+    return table if table.whole else None
+
+
+def table_ranking(rows: list[dict[str, Any]], asked: list[dict[str, Any]],
+                  excluded: list[str], limit: int) -> Ranking | None:
+    """(totals, tops) as ``_store_ranking`` gives them, from ``rows``, the answer of TABLES
+    for the facilities of the person's stays ``asked`` (facility, lo, hi, clo, chi: whole
+    days, -1 for none), leaving out the persons ``excluded``; None when a table is missing,
+    not current or does not read whole.
+
+    Each stay asked is compared with every stay in its facility's table as RANKED compares
+    them; per person, the level is certain when any overlap is, and the days are those of
+    the overlaps of that level.
+    """
+    import numpy as np
+
+    tables = {}
+    for row in rows:
+        table = _read_table(row)
+        if table is None:
+            return None
+        tables[row["facility"]] = table
+    if any(stay["facility"] not in tables for stay in asked):
+        return None
+    # per facility, per edge: overlaps certain, days certain, days possible, overlaps
+    sums: dict[str, Any] = {}
+    for m in asked:
+        table = tables[m["facility"]]
+        lo, hi, clo, chi = table.days.T
+        pl = np.maximum(lo, m["lo"])
+        ph = np.where(hi < 0, m["hi"], hi if m["hi"] < 0 else np.minimum(hi, m["hi"]))
+        if m["clo"] >= 0:
+            cl, ch = np.maximum(clo, m["clo"]), np.minimum(chi, m["chi"])
+            certain = (clo >= 0) & (cl <= ch)
+        else:
+            certain = np.zeros(lo.shape, dtype=bool)
+        meets = np.flatnonzero(certain | (pl < 0) | (ph < 0) | (pl <= ph))
+        c, pl, ph = certain[meets], pl[meets], ph[meets]
+        days = np.where((pl >= 0) & (ph >= 0), ph - pl + 1, 0)
+        if m["clo"] >= 0:
+            days = np.where(c, ch[meets] - cl[meets] + 1, days)
+        edges = table.owner[meets]
+        found = sums.get(m["facility"])
+        if found is None:
+            found = sums[m["facility"]] = np.zeros((4, table.size), dtype=np.int64)
+        found[0] += np.bincount(edges, weights=c, minlength=table.size).astype(np.int64)
+        found[1] += np.bincount(edges, weights=np.where(c, days, 0),
+                                minlength=table.size).astype(np.int64)
+        found[2] += np.bincount(edges, weights=np.where(c, 0, days),
+                                minlength=table.size).astype(np.int64)
+        found[3] += np.bincount(edges, minlength=table.size)
+    # per person, over the facilities (a person has one edge at a facility): each person
+    # gets a code, in the order first met, and the sums are added up by code
+    index: dict[str, int] = {}
+    codes, parts = [], []
+    for facility, found in sums.items():
+        hit = np.flatnonzero(found[3])
+        codes += [index.setdefault(uid, len(index)) for uid in tables[facility].uids(hit)]
+        parts.append(found[:3, hit])
+    by_code = np.zeros((3, len(index)), dtype=np.int64)
+    if parts:
+        codes_array, joined = np.asarray(codes, dtype=np.int64), np.concatenate(parts, axis=1)
+        for i in range(3):
+            by_code[i] = np.bincount(codes_array, weights=joined[i],
+                                     minlength=len(index)).astype(np.int64)
+    keep = np.ones(len(index), dtype=bool)
+    keep[[index[u] for u in excluded if u in index]] = False
+    uids = list(index)
+    totals = {"certain": 0, "possible": 0}
+    tops: dict[str, list[tuple[str, int]]] = {"certain": [], "possible": []}
+    for name, row in (("certain", 1), ("possible", 2)):
+        chosen = np.flatnonzero(keep & ((by_code[0] > 0) == (name == "certain")))
+        days = by_code[row, chosen]
+        totals[name] = int(chosen.size)
+        if limit <= 0 or not chosen.size:
+            continue
+        if chosen.size > limit:  # those with at least the days of the limit-th: ties stay in
+            least = -np.partition(-days, limit - 1)[limit - 1]
+            chosen, days = chosen[days >= least], days[days >= least]
+        tops[name] = [(uids[c], -negative) for negative, c in heapq.nsmallest(
+            limit, zip((-days).tolist(), chosen.tolist()), key=lambda t: (t[0], uids[t[1]]))]
+    return totals, tops
+
+
 def codetained(store: Store, person: str, *, include_confidential: bool = False,
                limit: int | None = None) -> Codetention:
     """Persons held at the same facilities as ``person`` (uid, name or alias) at overlapping
@@ -602,16 +790,13 @@ def _ranking(overlaps: dict[str, list[Overlap]], names: dict[str, dict[str, Any]
 def ranked(store: Store, uid: str, mine: list[Stay], limit: int,
            include_confidential: bool, merged: _Merged = _Merged()) -> Codetention | None:
     """The first ``limit`` certain and possible co-detainees of the person ``uid`` with
-    stays ``mine``, ranked by the store (RANKED), and how many there are; None when the
-    store cannot rank them (a run without stay keys, a stay the key cannot place) or its
-    ranking and the stays of the persons it names disagree: the caller then compares every
-    candidate. The members of SAME_AS clusters are left to ``merged``."""
+    stays ``mine``, and how many there are: ranked from the StayTables of the person's
+    facilities where they are current (``table_ranking``), else by the store (RANKED);
+    None when neither can rank them (a run without stay keys, a stay the key cannot place)
+    or the ranking and the stays of the persons it names disagree: the caller then compares
+    every candidate. The members of SAME_AS clusters are left to ``merged``."""
     dated = [s for s in mine if _dated(s)]
     facilities = sorted({a.facility["uid"] for a in dated})
-    statements = [(RUNS_WITHOUT_KEYS, {"slices": SLICES})]
-    if facilities:
-        unkeyed = [[f, _key(f, UNKEYED, 0)] for f in facilities]
-        statements.append((UNKEYED_AT, {"facilities": unkeyed}))
     try:
         asked = [({"facility": a.facility["uid"], "lo": _day(a.earliest), "hi": _day(a.latest),
                    "clo": _day(a.certain[0]) if a.certain else -1,
@@ -620,22 +805,17 @@ def ranked(store: Store, uid: str, mine: list[Stay], limit: int,
     except ValueError:  # outside the days a key holds
         return None
     excluded = sorted(merged.members | {uid})
-    for part in range(PARTS):  # the slices of persons, ranked apart and at once
-        mine_part = [stay | {"ranges": key_ranges(stay["facility"], reach, stay["hi"],
-                                                  range(part, SLICES, PARTS))}
-                     for stay, reach in asked]
-        statements.append((RANKED, {"mine": mine_part, "limit": max(limit, 0),
-                                    "excluded": excluded}))
-    answers = read_together(store, statements)
-    if answers[0][0]["runs"] or (facilities and answers[1][0]["edges"]):
+    runs, tables = read_together(store, [
+        (RUNS_WITHOUT_KEYS, {"slices": SLICES}),
+        (TABLES, {"tables": [[f, table_uid(f)] for f in facilities]})])
+    if runs[0]["runs"]:
         return None
-    totals = {"certain": 0, "possible": 0}
-    tops: dict[str, list[tuple[str, int]]] = {"certain": [], "possible": []}
-    for rows in answers[-PARTS:]:  # no person is in two slices: the parts add up
-        for row in rows:
-            name = "certain" if row["level"] == 1 else "possible"
-            totals[name] += int(row["total"])
-            tops[name] += [(u, int(d)) for u, d in row["top"]]
+    ranking = table_ranking(tables, [stay for stay, _ in asked], excluded, limit)
+    if ranking is None:
+        ranking = _store_ranking(store, facilities, asked, excluded, limit)
+    if ranking is None:
+        return None
+    totals, tops = ranking
     for other, found_overlaps in merged.overlaps.items():  # a cluster: one co-detainee
         name, days = _level(found_overlaps)
         totals[name] += 1
@@ -643,7 +823,7 @@ def ranked(store: Store, uid: str, mine: list[Stay], limit: int,
     for name in tops:
         tops[name] = sorted(tops[name], key=lambda top: (-top[1], top[0]))[:max(limit, 0)]
     listed = [u for name in ("certain", "possible") for u, _ in tops[name]]
-    chosen = [u for u in listed if u not in merged.overlaps]  # ranked by the store
+    chosen = [u for u in listed if u not in merged.overlaps]  # ranked by a table or the store
     found: dict[tuple[str, str], tuple[list[str], list[str]]] = {}
     if chosen:
         for row in store.read(THEIR_STAYS, {"uids": chosen, "facilities": facilities}):
@@ -668,6 +848,37 @@ def ranked(store: Store, uid: str, mine: list[Stay], limit: int,
     return Codetention(names[uid], dated, certain, possible,
                        [s for s in mine if not _dated(s)], totals["certain"],
                        totals["possible"])
+
+
+Ranking = tuple[dict[str, int], dict[str, list[tuple[str, int]]]]
+
+
+def _store_ranking(store: Store, facilities: list[str], asked: list[tuple[dict[str, Any], int]],
+                   excluded: list[str], limit: int) -> Ranking | None:
+    """(totals, tops) of the person's stays ``asked`` (with the day their reach starts),
+    ranked by the store (RANKED, one statement per part of the slices, at once); None when
+    an edge at one of ``facilities`` is UNKEYED."""
+    statements = []
+    if facilities:
+        unkeyed = [[f, _key(f, UNKEYED, 0)] for f in facilities]
+        statements.append((UNKEYED_AT, {"facilities": unkeyed}))
+    for part in range(PARTS):  # the slices of persons, ranked apart and at once
+        mine_part = [stay | {"ranges": key_ranges(stay["facility"], reach, stay["hi"],
+                                                  range(part, SLICES, PARTS))}
+                     for stay, reach in asked]
+        statements.append((RANKED, {"mine": mine_part, "limit": max(limit, 0),
+                                    "excluded": excluded}))
+    answers = read_together(store, statements)
+    if facilities and answers[0][0]["edges"]:
+        return None
+    totals = {"certain": 0, "possible": 0}
+    tops: dict[str, list[tuple[str, int]]] = {"certain": [], "possible": []}
+    for rows in answers[-PARTS:]:  # no person is in two slices: the parts add up
+        for row in rows:
+            name = "certain" if row["level"] == 1 else "possible"
+            totals[name] += int(row["total"])
+            tops[name] += [(u, int(d)) for u, d in row["top"]]
+    return totals, tops
 
 
 def _joined_candidates(d: Any) -> str:

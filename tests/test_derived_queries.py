@@ -19,6 +19,7 @@ import pytest
 
 from casegen import responsible_by_org
 from graphdump import dump
+from rankings import ranked_both
 from custodygraph.ingest.keys import make_uid
 from custodygraph.ingest.run import ingest_file
 from custodygraph.queries import codetention
@@ -103,13 +104,14 @@ def answered(store, persons) -> dict[str, dict[str, list]]:
 
 
 def ranked_heads_agree(store, persons, limits=(2, 1000)) -> int:
-    """Each person's co-detainees as the store ranks them (codetention.ranked) are the head
-    of those compared here, with the same totals; the number of persons checked."""
+    """Each person's co-detainees as the stay tables and the store rank them
+    (codetention.ranked) are the head of those compared here, with the same totals; the
+    number of persons checked."""
     for uid in persons:
         whole = codetention.codetained(store, uid, include_confidential=True)
         mine = codetention.stays(next(outlines(store, [uid])).steps)
         for limit in limits:
-            head = codetention.ranked(store, uid, mine, limit, True)
+            head = ranked_both(store, uid, mine, limit)
             assert head is not None, uid
             assert (head.certain, head.possible) == \
                 (whole.certain[:limit], whole.possible[:limit]), (uid, limit)

@@ -20,8 +20,11 @@ from custodygraph.queries.custody import (ALL_SUMMARIES, SOME_SUMMARIES, UNSUMMA
 from custodygraph.queries.persons import find_person
 from custodygraph.queries.recurrence import recurring
 from custodygraph.graph import falkor_dialect
-from custodygraph.queries.codetention import (RANKED, RUNS_WITHOUT_KEYS, THEIR_STAYS, UNKEYED_AT,
-                                              codetained)
+from custodygraph.queries.codetention import (RANKED, RUNS_WITHOUT_KEYS, TABLES, THEIR_STAYS,
+                                              UNKEYED_AT, codetained)
+from custodygraph.ingest.writer import (DERIVED_EXTRA, DROP_HELD, STALE_TABLES, TABLE_STAYS,
+                                        WRITE_DERIVED, WRITE_TABLE, rebuild_derived,
+                                        refresh_stay_tables)
 from custodygraph.queries.filters import Filters
 from custodygraph.queries.flows import flows
 from custodygraph.queries.paths import shortest_path
@@ -82,8 +85,17 @@ def api_statements(store) -> list[str]:
     # the summaries row by row, read when a joined list does not split whole
     recording.statements += [ALL_SUMMARIES, SOME_SUMMARIES]
     codetained(recording, "Muhannad al-Ahmad")
-    codetained(recording, "Muhannad al-Ahmad", limit=1)  # ranked by the store
-    assert {RANKED, THEIR_STAYS, UNKEYED_AT, RUNS_WITHOUT_KEYS} <= set(recording.statements)
+    codetained(recording, "Muhannad al-Ahmad", limit=1)  # ranked from the stay tables
+    assert {TABLES, THEIR_STAYS, RUNS_WITHOUT_KEYS} <= set(recording.statements)
+    # a HELD_AT write marks the facilities (the tables are unread): ranked by the store
+    rebuild_derived(recording, [find_person(store, "Muhannad al-Ahmad")["uid"]])
+    codetained(recording, "Muhannad al-Ahmad", limit=1)
+    assert {RANKED, UNKEYED_AT, DROP_HELD, WRITE_DERIVED.format(
+        target="Facility", type="HELD_AT", set=DERIVED_EXTRA["HELD_AT"][2],
+        after=DERIVED_EXTRA["HELD_AT"][3])} <= set(recording.statements)
+    assert refresh_stay_tables(recording) > 0
+    assert {STALE_TABLES, WRITE_TABLE} <= set(recording.statements)
+    recording.statements.append(TABLE_STAYS.format(uids="uids", days="days"))  # plain lists
     search(recording, "Sednaya")
     shortest_path(recording, "Muhannad al-Ahmad", "Sednaya Military Prison")
     shortest_path(recording, "Osama", "Fourth Armoured Division")

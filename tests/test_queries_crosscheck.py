@@ -19,10 +19,11 @@ from hypothesis import strategies as st
 from casegen import (GOVERNORATES, PARENT_UNIT, generate_custody, reference_codetention,
                      reference_custody_recurrence, reference_flows, reference_gaps,
                      reference_responsibility, reference_stops)
+from rankings import ranked_both
 from custodygraph.ingest.keys import make_uid
 from custodygraph.ingest.run import ingest_file
 from custodygraph.errors import NoPath
-from custodygraph.queries.codetention import codetained, ranked, stays
+from custodygraph.queries.codetention import codetained, stays
 from custodygraph.queries.custody import custody_chain, outlines
 from custodygraph.queries.filters import Filters
 from custodygraph.queries.flows import flows
@@ -104,10 +105,11 @@ def check_codetention(store, cases):
             assert [c.days for c in group] == sorted((c.days for c in group), reverse=True)
         assert (result.certain_total, result.possible_total) == \
             (len(result.certain), len(result.possible))
-        # ranked by the store from the stay keys: the head of the same lists, and their sizes
+        # ranked from the stay tables and by the store from the stay keys: the head of the
+        # same lists, and their sizes
         mine = stays(next(outlines(store, [uid(pid)])).steps)
         for limit in (0, 1, 3, 1000):
-            head = ranked(store, uid(pid), mine, limit, True)
+            head = ranked_both(store, uid(pid), mine, limit)
             assert head is not None, pid
             assert head.certain == result.certain[:limit], (pid, limit)
             assert head.possible == result.possible[:limit], (pid, limit)

@@ -33,7 +33,10 @@ from custodygraph.graph import schema
 from custodygraph.graph.store import Store
 from custodygraph.queries import redact
 
-ALL_NODES = "MATCH (n) RETURN labels(n) AS labels, properties(n) AS props"
+# every node but the derived lookup structures (schema.INDEX_LABELS)
+ALL_NODES = ("MATCH (n) WHERE "
+             + " AND ".join(f"NOT n:{schema.label(name)}" for name in sorted(schema.INDEX_LABELS))
+             + " RETURN labels(n) AS labels, properties(n) AS props")
 ALL_EDGES = """
 MATCH (a)-[r]->(b)
 RETURN a.uid AS source, b.uid AS target, type(r) AS type, properties(r) AS props
@@ -110,7 +113,8 @@ class Graph:
     redacted: bool = True
 
     def add(self, labels: list[str], props: dict[str, Any]) -> None:
-        props = dict(props)
+        props = {name: value for name, value in props.items()
+                 if name not in schema.INDEX_PROPERTIES}
         self.nodes[props["uid"]] = Node(props["uid"], list(labels), props)
 
     def counts(self) -> dict[str, int]:

@@ -1,0 +1,182 @@
+"""The StayTables co-detention ranks from: every ingest leaves them current, they hold
+exactly the keyed HELD_AT edges, a facility with a mark of a write is not read from its
+table, and a table read before another write is not stored."""
+
+from __future__ import annotations
+
+from unittest import mock
+
+import numpy as np
+
+from graphdump import dump
+from rankings import ranked_both
+from test_derived_queries import awkward_rows, persons_of, write
+from custodygraph.ingest import writer
+from custodygraph.ingest.run import ingest_file
+from custodygraph.queries import codetention
+from custodygraph.queries.custody import outlines
+from custodygraph.visuals.graphdata import read_graph
+
+EDGES = """
+MATCH (f:Facility)<-[h:HELD_AT]-(p:Person)
+RETURN f.uid AS facility, p.uid AS person, h.stay_key AS key, h.stay_days AS days
+"""
+TABLE_ROWS = "MATCH (s:StayTable) RETURN s.facility AS facility"
+MARKS = "MATCH (f:Facility) WHERE f.stays_changed IS NOT NULL RETURN f.uid AS uid"
+
+
+def tables_as_read(store) -> dict[str, list[tuple[str, list[int]]]]:
+    """Each table as the ranking reads it: (person, days of its stays) per edge."""
+    facilities = sorted(r["facility"] for r in store.read(TABLE_ROWS))
+    rows = store.read(codetention.TABLES,
+                      {"tables": [[f, codetention.table_uid(f)] for f in facilities]})
+    out = {}
+    for row in rows:
+        table = codetention._read_table(row)
+        assert table is not None, row["facility"]
+        edges = list(range(table.size))
+        days = {e: [] for e in edges}
+        for edge, four in zip(table.owner.tolist(), table.days.tolist()):
+            days[edge] += four
+        out[row["facility"]] = list(zip(table.uids(np.arange(table.size)),
+                                        [days[e] for e in edges]))
+    return out
+
+
+def tables_of_the_edges(store) -> dict[str, list[tuple[str, list[int]]]]:
+    """The same, from the HELD_AT edges: every edge with a key the stays could be placed
+    by, in the order of the persons' uids."""
+    out: dict[str, list] = {}
+    for r in store.read(EDGES):
+        if r["key"] is None or r["key"] == codetention._key(r["facility"], codetention.UNKEYED, 0):
+            continue
+        out.setdefault(r["facility"], []).append((r["person"], list(r["days"])))
+    return {f: sorted(edges) for f, edges in out.items()}
+
+
+def test_every_ingest_leaves_tables_of_exactly_the_edges(store, tmp_path):
+    rows = awkward_rows(11, 90)
+    path = tmp_path / "cases.csv"
+    write(path, rows)
+    ingest_file(store, path, allow_new=True)
+    assert store.read(MARKS) == []
+    want = tables_of_the_edges(store)
+    assert want and tables_as_read(store) == want
+
+    # an edited file: events move to other facilities, or lose theirs
+    edited = [r[:7] + (["Qadmus Field Court", "court"] if i % 2 else ["", ""]) + r[9:]
+              if i % 5 == 0 else r for i, r in enumerate(rows)]
+    write(path, edited)
+    ingest_file(store, path, allow_new=True)
+    assert store.read(MARKS) == []
+    assert tables_as_read(store) == tables_of_the_edges(store) != want
+    for uid in persons_of(store):
+        mine = codetention.stays(next(outlines(store, [uid])).steps)
+        whole = codetention.codetained(store, uid, include_confidential=True)
+        head = ranked_both(store, uid, mine, 3)
+        assert (head.certain, head.possible) == (whole.certain[:3], whole.possible[:3])
+        assert (head.certain_total, head.possible_total) == \
+            (len(whole.certain), len(whole.possible))
+    # the same graph, tables and all, as an ingest of the edited file alone
+    after_edit = dump(store)
+    store.clear()
+    ingest_file(store, path, allow_new=True)
+    assert dump(store) == after_edit
+
+
+def test_a_mark_left_by_a_killed_run_is_read_around_then_built_again(store, tmp_path):
+    path = tmp_path / "cases.csv"
+    write(path, awkward_rows(12, 60))
+    ingest_file(store, path, allow_new=True)
+    built = tables_as_read(store)
+    facility = sorted(built)[0]
+    # as a run killed after its HELD_AT writes and before the tables were built leaves it:
+    # the mark, and a table that no longer says who was held there
+    store.write("MATCH (f:Facility {uid: $f}) SET f.stays_changed = 'killed'", {"f": facility})
+    store.write("MATCH (s:StayTable {uid: $t}) SET s.persons = '', s.edges = 0, "
+                "s.counts = '', s.days = ''", {"t": codetention.table_uid(facility)})
+    person = next(p for p, _ in built[facility])
+    mine = codetention.stays(next(outlines(store, [person])).steps)
+    answered = []
+    real = codetention.table_ranking
+    with mock.patch.object(codetention, "table_ranking",
+                           lambda *a: answered.append(real(*a)) or answered[-1]):
+        head = codetention.ranked(store, person, mine, 5, True)
+    assert answered == [None]  # the marked table is not read: the store ranks
+    whole = codetention.codetained(store, person, include_confidential=True)
+    assert head is not None and head.certain == whole.certain[:5]
+    assert head.possible == whole.possible[:5]
+    # the next run writes nothing, and builds the table again
+    summary = ingest_file(store, path, allow_new=True)
+    assert summary.run is None
+    assert store.read(MARKS) == [] and tables_as_read(store) == built
+
+
+def test_a_table_read_before_another_write_is_not_stored(store, tmp_path):
+    path = tmp_path / "cases.csv"
+    write(path, awkward_rows(13, 20))
+    ingest_file(store, path, allow_new=True)
+    before = dump(store)
+    facility = sorted(tables_as_read(store))[0]
+    store.write("MATCH (f:Facility {uid: $f}) SET f.stays_changed = 'second'", {"f": facility})
+    # a build that read the edges under the mark 'first' must not store what it read
+    written = store.write(writer.WRITE_TABLE, {
+        "facility": facility, "changed": "first", "uid": codetention.table_uid(facility),
+        **codetention.stay_table([], [], 0)})
+    assert written.properties_set == 0
+    assert store.read(MARKS) == [{"uid": facility}]
+    assert writer.refresh_stay_tables(store) == 1
+    assert store.read(MARKS) == [] and dump(store) == before
+
+
+def test_views_and_exports_leave_the_tables_and_marks_out(store, tmp_path):
+    path = tmp_path / "cases.csv"
+    write(path, awkward_rows(14, 10))
+    ingest_file(store, path, allow_new=True)
+    store.write("MATCH (f:Facility) SET f.stays_changed = 'pending'")
+    graph = read_graph(store)
+    assert store.read(TABLE_ROWS)
+    assert not any("StayTable" in node.labels for node in graph.nodes.values())
+    assert not any("stays_changed" in node.props for node in graph.nodes.values())
+    assert any("Facility" in node.labels for node in graph.nodes.values())
+
+
+def test_uids_are_cut_from_the_table_the_same_in_any_script():
+    uids = ["person:a", "person:شخص", "person:b-2", ""]
+    for persons in (uids[:1] + uids[2:], uids):  # ASCII only, then not
+        table = codetention.stay_table(persons, [[0, 1, -1, -1]] * len(persons), 0)
+        row = {"changed": None, "unkeyed": 0, **table}
+        read = codetention._read_table(row)
+        assert read.uids(np.arange(len(persons))) == persons
+        assert read.uids(np.array([len(persons) - 1, 0])) == [persons[-1], persons[0]]
+        # a uid holding the separator makes more pieces than edges: the table is not read
+        assert codetention._read_table({**row, "edges": len(persons) - 1,
+                                        "counts": table["counts"][8:],
+                                        "days": table["days"][32:]}) is None
+
+
+def test_a_person_who_leaves_a_facility_leaves_its_table(store, tmp_path):
+    """Nothing else is written at the facility: the removal of the edge alone marks it."""
+    def row(person, i, facility, kind, location=""):
+        return [f"LV-{person}-{i}", f"Leaving Person {person}", f"LV-{person}", "detention",
+                "2017-03", "", str(i), facility, kind, "", "", location, "Awkward source",
+                "report", "high"]
+
+    rows = [row(p, 1, "Qadmus Transit Prison", "prison") for p in range(4)]
+    rows.append(row(0, 2, "Qadmus Field Court", "court"))
+    path = tmp_path / "cases.csv"
+    write(path, rows)
+    ingest_file(store, path, allow_new=True)
+    prison = "facility:qadmus-transit-prison"
+    assert [p for p, _ in tables_as_read(store)[prison]] == [
+        "person:lv-0", "person:lv-1", "person:lv-2", "person:lv-3"]
+    rows[0] = row(0, 1, "", "", "Qadmus Upper Quarter")
+    write(path, rows)
+    ingest_file(store, path, allow_new=True)
+    assert store.read(MARKS) == []
+    assert [p for p, _ in tables_as_read(store)[prison]] == [
+        "person:lv-1", "person:lv-2", "person:lv-3"]
+    assert tables_as_read(store) == tables_of_the_edges(store)
+    whole = codetention.codetained(store, "person:lv-1", include_confidential=True)
+    head = codetention.codetained(store, "person:lv-1", include_confidential=True, limit=5)
+    assert head == whole and whole.possible_total + whole.certain_total == 2
