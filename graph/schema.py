@@ -284,12 +284,19 @@ class IngestRun(Entity):
 
 
 class StayTable(Entity):
-    """The dated stays of everyone held at one facility, kept whole for co-detention
-    (queries.codetention.stay_table): derived from the HELD_AT edges, as an index is, and
-    left out of views and exports. Its uid is ``stays:`` and the facility's uid.
+    """The dated stays of the persons held at one facility, for co-detention
+    (queries.codetention.stay_tables): derived from the HELD_AT edges, as an index is, and
+    left out of views and exports. A facility's own table (uid ``stays:`` and its uid) lists
+    its parts; each part (uid ``stays:klass:block:`` and the facility's uid) holds the edges
+    whose key falls in it.
     """
 
-    facility = StringProperty(required=True)
+    facility = StringProperty(required=True, index=True)
+    #: the digest of the content of the facility's tables: a part is read only with the
+    #: list of the same build
+    build = StringProperty(required=True)
+    #: the facility's own table: its parts (``klass:block``)
+    chunks = ArrayProperty(StringProperty())
     #: the persons' uids, one per HELD_AT edge with a dated stay, joined by newlines
     persons = StringProperty()
     #: how many persons (edges) the table holds
@@ -298,7 +305,8 @@ class StayTable(Entity):
     #: for none), as 32-bit little-endian numbers in hexadecimal
     counts = StringProperty()
     days = StringProperty()
-    #: edges at the facility whose stays the key could not place (then the table is not read)
+    #: the facility's own table: edges there whose stays the key could not place (then the
+    #: tables are not read)
     unkeyed = IntegerProperty()
 
 

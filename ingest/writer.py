@@ -568,43 +568,52 @@ STALE_TABLES = """
 MATCH (f:Facility) WHERE f.stays_changed IS NOT NULL
 RETURN f.uid AS facility, f.stays_changed AS changed
 """
-# The persons and days of every keyed edge at a facility, and the mark it carries, read in
-# one statement (so together); {uids} and {days} are the dialect's joined lists
+# The persons, keys and days of every keyed edge at a facility, and the mark it carries,
+# read in one statement (so together); {uids}, {keys} and {days} are the dialect's joined
+# lists
 TABLE_STAYS = """
 MATCH (f:Facility {{uid: $facility}})
 OPTIONAL MATCH (f)<-[h:HELD_AT]-(p:Person)
 WITH f, p, h, h.stay_key IS NOT NULL AND h.stay_key <> $unkeyed AS keyed
 WITH f.stays_changed AS changed,
      collect(CASE WHEN keyed THEN p.uid END) AS uids,
+     collect(CASE WHEN keyed THEN toString(h.stay_key) END) AS keys,
      collect(CASE WHEN keyed THEN [x IN coalesce(h.stay_days, []) | toString(x)] END) AS days,
      sum(CASE WHEN keyed THEN size(coalesce(h.stay_days, [])) ELSE 0 END) AS total,
      sum(CASE WHEN keyed AND size(coalesce(h.stay_days, [])) > 0 THEN 1 ELSE 0 END) AS filled,
      sum(CASE WHEN h.stay_key = $unkeyed THEN 1 ELSE 0 END) AS unkeyed
-RETURN changed, {uids} AS uids, {days} AS days, size(uids) AS size, total, filled, unkeyed
+RETURN changed, {uids} AS uids, {keys} AS keys, {days} AS days, size(uids) AS size, total,
+       filled, unkeyed
 """
-# The table, written only while the facility still carries the mark the edges were read
-# with; the mark goes in the same statement
-WRITE_TABLE = """
+# The facility's tables, in place of those it had, written only while the facility still
+# carries the mark the edges were read with; the mark goes in the same statement
+WRITE_TABLES = """
 MATCH (f:Facility {uid: $facility}) WHERE f.stays_changed = $changed
-MERGE (s:StayTable {uid: $uid})
-SET s.facility = $facility, s.persons = $persons, s.edges = $edges, s.counts = $counts,
-    s.days = $days, s.unkeyed = $unkeyed, f.stays_changed = null
+OPTIONAL MATCH (old:StayTable {facility: $facility})
+DELETE old
+WITH DISTINCT f
+SET f.stays_changed = null
+WITH f
+UNWIND $tables AS t
+CREATE (s:StayTable {uid: t.uid, facility: $facility, build: t.build})
+SET s.chunks = t.chunks, s.unkeyed = t.unkeyed, s.persons = t.persons, s.edges = t.edges,
+    s.counts = t.counts, s.days = t.days
 """
 
 
 def refresh_stay_tables(store: Store) -> int:
-    """Build again the StayTable of every facility a HELD_AT write has marked since its
-    table was built (queries.codetention); return how many were built.
+    """Build again the StayTables of every facility a HELD_AT write has marked since they
+    were built (queries.codetention); return for how many facilities.
 
     Run at the end of every ingest, whatever it wrote: a run killed before this leaves the
-    marks, and the next one builds those tables. A table whose facility was written again
-    while it was being read stays marked (and unread) until the next build.
+    marks, and the next one builds those tables. Tables whose facility was written again
+    while they were being read stay marked (and unread) until the next build.
     """
-    from custodygraph.queries.codetention import UNKEYED, _key, stay_table, table_uid
+    from custodygraph.queries.codetention import UNKEYED, _key, stay_tables
     from custodygraph.queries.lists import nested, strings
 
     d = store.dialect
-    statement = TABLE_STAYS.format(uids=d.joined("uids"),
+    statement = TABLE_STAYS.format(uids=d.joined("uids"), keys=d.joined("keys"),
                                    days=d.joined("[x IN days | " + d.joined("x", inner=True)
                                                  + "]"))
     built = 0
@@ -612,17 +621,16 @@ def refresh_stay_tables(store: Store) -> int:
         facility = stale["facility"]
         params = {"facility": facility, "unkeyed": _key(facility, UNKEYED, 0)}
         (row,) = store.read(statement, params)
-        uids, days = strings(row["uids"], row["size"]), nested(row["days"], row["size"],
-                                                              row["total"], row["filled"])
+        uids, keys = strings(row["uids"], row["size"]), strings(row["keys"], row["size"])
+        days = nested(row["days"], row["size"], row["total"], row["filled"])
         if uids is None or days is None:  # a uid holding a separator: ask for plain lists
-            (row,) = store.read(TABLE_STAYS.format(uids="uids", days="days"), params)
-            uids, days = row["uids"], row["days"]
-        # in the order of the persons' uids, whatever order the edges were written in
-        edges = sorted(zip(uids, days))
-        table = stay_table([u for u, _ in edges], [[int(x) for x in d] for _, d in edges],
-                           row["unkeyed"])
-        store.write(WRITE_TABLE, {"facility": facility, "changed": row["changed"],
-                                  "uid": table_uid(facility), **table})
+            (row,) = store.read(TABLE_STAYS.format(uids="uids", keys="keys", days="days"),
+                                params)
+            uids, keys, days = row["uids"], row["keys"], row["days"]
+        edges = [(uid, int(key), [int(x) for x in these])
+                 for uid, key, these in zip(uids, keys, days)]
+        store.write(WRITE_TABLES, {"facility": facility, "changed": row["changed"],
+                                   "tables": stay_tables(facility, edges, row["unkeyed"])})
         built += 1
     return built
 

@@ -36,8 +36,9 @@ agree with the ranking; where neither can rank, every candidate is compared here
 
 from __future__ import annotations
 
-import heapq
+import hashlib
 import zlib
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Iterable
@@ -46,7 +47,7 @@ from custodygraph.graph.store import Store, read_together
 from custodygraph.ingest.vocabulary import HELD_TYPES
 from custodygraph.queries.custody import Step, merged_outline, merged_outlines, outlines
 from custodygraph.queries.filters import CASE_MARK, case_entry, case_list, marked_entry
-from custodygraph.queries.lists import nested, strings
+from custodygraph.queries.lists import SEPARATOR, nested, strings
 from custodygraph.queries.persons import find_person
 from custodygraph.queries.plain import as_plain
 from custodygraph.queries.resolve import cluster_members, clusters
@@ -468,32 +469,78 @@ RETURN p.uid AS uid, f.uid AS facility, h.events AS events, h.stays AS stays
 """
 
 
-# --- every stay at a facility at once: the StayTable ----------------------------------------
+# --- every stay at a facility at once: the stay tables ------------------------------------
 # The store takes about 10 µs a stay to rank (RANKED), and a person held long in a large
-# prison has stays of ten thousand persons or more to compare. So ingest also keeps a
-# StayTable per facility (graph.schema): the person and the ``stay_days`` of each keyed
-# HELD_AT edge there, packed as text (``stay_table``), a few megabytes for the largest
-# prison. The ranking reads the tables of the person's facilities and compares every stay
-# in them at once (``table_ranking``), with the arithmetic of RANKED. A table is read only
-# when it is current: no statement has written a HELD_AT edge to its facility since it was
-# built (the facility carries no ``stays_changed`` mark, see ingest.writer.DROP_HELD), and
+# prison has stays of ten thousand persons or more to compare. So ingest also keeps the
+# stays of each facility in StayTable nodes (graph.schema): the person and the ``stay_days``
+# of each keyed HELD_AT edge there, packed as text (``stay_table``). The edges are cut into
+# parts as the key orders them: by the length class of their stays and by the block of
+# 2**CHUNK_BITS days their key's day falls in, so a period's stays are in the few parts its
+# key ranges reach. The facility's own table (uid ``stays:`` and its uid) lists the parts
+# there are (``chunks``, ``klass:block``) and the build they come from (``build``, a digest
+# of their content); each part is a table of its own (uid ``stays:klass:block:`` and the
+# facility's uid) of the same build. The ranking reads the parts the person's stays can
+# meet and compares every stay in them at once (``table_ranking``), with the arithmetic of
+# RANKED. Tables are read only when they are current: no statement has written a HELD_AT
+# edge to the facility since they were built (the facility carries no ``stays_changed``
+# mark, see ingest.writer.DROP_HELD), every part read is of the build its list names, and
 # the key could place every stay there.
 TABLE_PREFIX = "stays:"
+CHUNK_BITS = 9
 TABLES = """
 UNWIND $tables AS x
 MATCH (f:Facility {uid: x[0]})
 OPTIONAL MATCH (s:StayTable {uid: x[1]})
-RETURN x[0] AS facility, f.stays_changed AS changed, s.edges AS edges, s.unkeyed AS unkeyed,
-       s.persons AS persons, s.counts AS counts, s.days AS days
+RETURN x[0] AS facility, f.stays_changed AS changed, s.build AS build, s.chunks AS chunks,
+       s.unkeyed AS unkeyed
 """
-#: the separator of the persons' uids in a table (a uid that holds one leaves the table
-#: unread: its pieces do not come out as many as its edges)
-TABLE_SEPARATOR = "\n"
+# The parts asked for (x: [facility, part uids, build]), read together as one row per
+# facility: the parts of the build asked for that were found, and their persons, counts and
+# days, each the dialect's joined list (one text on FalkorDB) in the same order of parts
+CHUNKS = """
+UNWIND $facilities AS x
+MATCH (f:Facility {{uid: x[0]}})
+UNWIND x[1] AS part
+OPTIONAL MATCH (s:StayTable {{uid: part}})
+WITH x, f, collect(s) AS found
+WITH x, f, [s IN found WHERE s.build = x[2]] AS parts
+RETURN x[0] AS facility, f.stays_changed AS changed, size(x[1]) AS asked,
+       size(parts) AS found, reduce(n = 0, s IN parts | n + s.edges) AS edges,
+       {persons} AS persons, {counts} AS counts, {days} AS days
+"""
+#: the separator of the persons' uids in a table, that of the dialect's joined lists (a
+#: uid that holds one leaves the table unread: its pieces do not come out as many as its
+#: edges)
+TABLE_SEPARATOR = SEPARATOR
+#: statements the parts are read in, at once (the server answers each on a thread)
+CHUNK_PARTS = 2
 
 
-def table_uid(facility: str) -> str:
-    """The uid of the StayTable of ``facility`` (a uid)."""
-    return TABLE_PREFIX + facility
+def table_uid(facility: str, chunk: str | None = None) -> str:
+    """The uid of the StayTable of ``facility`` (a uid), or of its part ``chunk``."""
+    return TABLE_PREFIX + (f"{chunk}:" if chunk else "") + facility
+
+
+def chunk_of(key: int) -> str:
+    """The part of its facility's tables where the edge with ``key`` is (``klass:block``).
+
+    >>> chunk_of(_key("f", 9, 1000)), chunk_of(_key("f", OPEN_END, 511, 3))
+    ('9:1', '31:0')
+    """
+    klass, day = divmod(key % (32 * DAYS), DAYS)
+    return f"{klass}:{day >> CHUNK_BITS}"
+
+
+def chunks_meeting(facility: str, lo: int, hi: int) -> set[str]:
+    """The parts of the facility's tables whose stays may meet the days from ``lo`` to
+    ``hi`` (-1: open): those the key ranges of those days reach (``key_ranges``)."""
+    out = set()
+    for first, last in key_ranges(facility, lo, hi, [0]):
+        klass, day = divmod(first % (32 * DAYS), DAYS)
+        last_day = last % DAYS
+        out.update(f"{klass}:{block}"
+                   for block in range(day >> CHUNK_BITS, (last_day >> CHUNK_BITS) + 1))
+    return out
 
 
 def _packed(numbers: Iterable[int]) -> str:
@@ -510,146 +557,243 @@ def _unpacked(text: str):
     return np.frombuffer(bytes.fromhex(text), dtype="<i4")
 
 
-def stay_table(persons: list[str], days: list[list[int]], unkeyed: int) -> dict[str, Any]:
+def stay_table(persons: list[str], days: list[list[int]]) -> dict[str, Any]:
     """The properties of a StayTable holding the HELD_AT edges of ``persons`` with their
-    ``stay_days`` and the number of ``unkeyed`` edges.
+    ``stay_days``.
 
-    >>> t = stay_table(["person:a", "person:b"], [[0, 9, -1, -1], []], 0)
+    >>> t = stay_table(["person:a", "person:b"], [[0, 9, -1, -1], []])
     >>> t["persons"], t["edges"], t["counts"], t["days"]
     ('person:a\\nperson:b', 2, '0100000000000000', '0000000009000000ffffffffffffffff')
     """
     return {"persons": TABLE_SEPARATOR.join(persons), "edges": len(persons),
             "counts": _packed(len(d) // 4 for d in days),
-            "days": _packed(day for d in days for day in d), "unkeyed": unkeyed}
+            "days": _packed(day for d in days for day in d)}
+
+
+def stay_tables(facility: str, edges: list[tuple[str, int, list[int]]], unkeyed: int
+                ) -> list[dict[str, Any]]:
+    """The StayTables of a facility with these keyed HELD_AT ``edges`` (person, stay_key,
+    stay_days) and ``unkeyed`` edges: its own table, listing the parts, then each part,
+    all with the digest of their content as ``build``. The same edges in any order give
+    the same tables."""
+    parts: dict[str, list[tuple[str, list[int]]]] = defaultdict(list)
+    for person, key, days in sorted(edges):
+        parts[chunk_of(key)].append((person, days))
+    tables = [{"uid": table_uid(facility, chunk),
+               **stay_table([p for p, _ in rows], [d for _, d in rows])}
+              for chunk, rows in sorted(parts.items())]
+    digest = hashlib.sha256(repr((facility, unkeyed, tables)).encode("utf-8")).hexdigest()[:24]
+    own = {"uid": table_uid(facility), "chunks": sorted(parts), "unkeyed": unkeyed}
+    return [{**table, "build": digest} for table in [own] + tables]
 
 
 class _Table:
     """A StayTable as read: the edge of each stay, the stays' days as rows of four (-1 for
-    none), and the persons of the edges (``uids``)."""
+    none), and the persons of the edges (``keys``)."""
 
     def __init__(self, persons: str, edges: int, owner, days) -> None:
         import numpy as np
 
         self.owner, self.days, self.size = owner, days, edges
-        self._text = persons
-        # the uids are cut out of the text only for the persons an overlap names: where
-        # every character is one byte, the separators' byte offsets are string offsets
-        if persons.isascii():
-            cuts = np.flatnonzero(np.frombuffer(persons.encode("ascii"), dtype=np.uint8)
-                                  == ord(TABLE_SEPARATOR))
-            self._list = None
-            self._starts = np.concatenate(([0], cuts + 1))
-            self._ends = np.concatenate((cuts, [len(persons)]))
-            self.whole = not edges and not persons or len(self._starts) == edges
-        else:
-            self._list = persons.split(TABLE_SEPARATOR)
-            self.whole = not edges and not persons or len(self._list) == edges
+        # the uids stay in the text, as UTF-8 (where a newline is one byte, never part of
+        # another character), and are cut out only for the persons an overlap names
+        text = persons.encode("utf-8")
+        self._bytes = np.frombuffer(text + b"\0", dtype=np.uint8)
+        cuts = np.flatnonzero(self._bytes[:-1] == ord(TABLE_SEPARATOR))
+        self._starts = np.concatenate(([0], cuts + 1))
+        self._ends = np.concatenate((cuts, [len(text)]))
+        # a uid holding a separator makes more pieces than edges; one holding a zero byte
+        # could not be told from a shorter one among fixed-width keys
+        self.whole = (len(self._starts) == edges or not edges and not text) \
+            and b"\0" not in text
 
-    def uids(self, edges) -> list[str]:
-        """The uids of the persons of ``edges`` (a numpy array of edge numbers)."""
-        if self._list is not None:
-            return [self._list[i] for i in edges.tolist()]
-        text = self._text
-        return [text[a:b] for a, b in zip(self._starts[edges].tolist(),
-                                          self._ends[edges].tolist())]
+    def keys(self, edges):
+        """The uids of the persons of ``edges`` (a numpy array of edge numbers) as a numpy
+        array of UTF-8 bytes, which sort as the uids do."""
+        import numpy as np
+
+        starts, ends = self._starts[edges], self._ends[edges]
+        width = max(int((ends - starts).max(initial=0)), 1)
+        at = starts[:, None] + np.arange(width)
+        at = np.where(at < ends[:, None], at, len(self._bytes) - 1)  # past the end: the 0
+        return np.ascontiguousarray(self._bytes[at]).view(f"S{width}").ravel()
 
 
-def _read_table(row: dict[str, Any]) -> _Table | None:
-    """The table of a TABLES row; None unless it is current and reads whole."""
+def _chunks_statement(d: Any) -> str:
+    """CHUNKS with its lists joined by the dialect ``d``."""
+    return CHUNKS.format(persons=d.joined("[s IN parts | s.persons]"),
+                         counts=d.joined("[s IN parts | s.counts]"),
+                         days=d.joined("[s IN parts | s.days]"))
+
+
+def _text(value: Any) -> str:
+    """A joined list of texts as one text (the separators are those of the persons; in
+    hexadecimal, ``bytes.fromhex`` passes over them)."""
+    return TABLE_SEPARATOR.join(value) if isinstance(value, list) else value or ""
+
+
+def _read_table(rows: list[dict[str, Any]]) -> _Table | None:
+    """The parts of a facility's tables in ``rows`` (of CHUNKS, or each a StayTable's
+    properties), read as one table; None unless each reads whole."""
     import numpy as np
 
-    if row["changed"] is not None or row["edges"] is None or row["unkeyed"]:
-        return None
-    try:
-        counts, days = _unpacked(row["counts"] or ""), _unpacked(row["days"] or "")
-    except (TypeError, ValueError):
-        return None
-    edges = row["edges"]
-    if counts.size != edges or (counts < 0).any() or days.size != 4 * int(counts.sum()):
-        return None
-    table = _Table(row["persons"] or "", edges, np.repeat(np.arange(edges), counts),
-                   days.reshape(-1, 4))
+    texts, counts, days = [], [], []
+    for row in rows:
+        edges = row["edges"]
+        if edges is None:
+            return None
+        try:
+            these, four = _unpacked(_text(row["counts"])), _unpacked(_text(row["days"]))
+        except (TypeError, ValueError):
+            return None
+        if these.size != edges or (these < 0).any() or four.size != 4 * int(these.sum()):
+            return None
+        if edges:
+            texts.append(_text(row["persons"]))
+            counts.append(these)
+            days.append(four)
+    edges = sum(c.size for c in counts)
+    counts_all = np.concatenate(counts) if counts else np.zeros(0, dtype=np.int32)
+    days_all = np.concatenate(days) if days else np.zeros(0, dtype=np.int32)
+    table = _Table(TABLE_SEPARATOR.join(texts), edges,
+                   np.repeat(np.arange(edges), counts_all), days_all.reshape(-1, 4))
     return table if table.whole else None
 
 
-def table_ranking(rows: list[dict[str, Any]], asked: list[dict[str, Any]],
-                  excluded: list[str], limit: int) -> Ranking | None:
-    """(totals, tops) as ``_store_ranking`` gives them, from ``rows``, the answer of TABLES
-    for the facilities of the person's stays ``asked`` (facility, lo, hi, clo, chi: whole
-    days, -1 for none), leaving out the persons ``excluded``; None when a table is missing,
-    not current or does not read whole.
+def _compared(table: _Table, m: dict[str, Any]):
+    """Per edge of ``table``: its overlaps with the stay ``m`` (lo, hi, clo, chi) that are
+    certain, their days, the days of the possible ones, and all its overlaps; compared as
+    RANKED compares them."""
+    import numpy as np
 
-    Each stay asked is compared with every stay in its facility's table as RANKED compares
-    them; per person, the level is certain when any overlap is, and the days are those of
-    the overlaps of that level.
+    lo, hi, clo, chi = table.days.T
+    pl = np.maximum(lo, m["lo"])
+    ph = np.where(hi < 0, m["hi"], hi if m["hi"] < 0 else np.minimum(hi, m["hi"]))
+    if m["clo"] >= 0:
+        cl, ch = np.maximum(clo, m["clo"]), np.minimum(chi, m["chi"])
+        certain = (clo >= 0) & (cl <= ch)
+    else:
+        certain = np.zeros(lo.shape, dtype=bool)
+    meets = np.flatnonzero(certain | (pl < 0) | (ph < 0) | (pl <= ph))
+    c, pl, ph = certain[meets], pl[meets], ph[meets]
+    days = np.where((pl >= 0) & (ph >= 0), ph - pl + 1, 0)
+    if m["clo"] >= 0:
+        days = np.where(c, ch[meets] - cl[meets] + 1, days)
+    edges, size = table.owner[meets], table.size
+    return np.stack([np.bincount(edges, weights=c, minlength=size),
+                     np.bincount(edges, weights=np.where(c, days, 0), minlength=size),
+                     np.bincount(edges, weights=np.where(c, 0, days), minlength=size),
+                     np.bincount(edges, minlength=size)]).astype(np.int64)
+
+
+def _hashed(keys):
+    """A 64-bit hash of each of ``keys`` (a numpy array of byte strings), eight bytes at a
+    time (cheaper to sort and compare than the keys)."""
+    import numpy as np
+
+    width = keys.dtype.itemsize
+    words = np.zeros((keys.size, -(-width // 8) * 8), dtype=np.uint8)
+    words[:, :width] = keys.view(np.uint8).reshape(keys.size, width)
+    hashed = np.zeros(keys.size, dtype=np.uint64)
+    for column in words.view(np.uint64).T:
+        hashed = (hashed ^ column) * np.uint64(0x100000001B3)
+    return hashed
+
+
+def _numbered(keys):
+    """(a number for each of ``keys``, the first index of each number): equal numbers for
+    equal keys only. ``keys`` is a numpy array of byte strings; they are numbered by their
+    hash (``_hashed``), and should two different keys share one, by the keys themselves."""
+    import numpy as np
+
+    _, first, codes = np.unique(_hashed(keys), return_index=True, return_inverse=True)
+    if not (keys[first][codes.reshape(-1)] == keys).all():
+        _, first, codes = np.unique(keys, return_index=True, return_inverse=True)
+    return codes.reshape(-1), first
+
+
+def table_ranking(store: Store, directory: list[dict[str, Any]],
+                  asked: list[tuple[dict[str, Any], int]], excluded: list[str],
+                  limit: int) -> Ranking | None:
+    """(totals, tops) as ``_store_ranking`` gives them, from the stay tables: ``directory``
+    is the answer of TABLES for the facilities of the person's stays ``asked`` (facility,
+    lo, hi, clo, chi: whole days, -1 for none; with the day their reach starts); the parts
+    they can meet are read here. The persons ``excluded`` are left out. None when a table
+    is missing, not current or does not read whole.
+
+    Each stay asked is compared with every stay in the parts read of its facility as RANKED
+    compares them; per person, the level is certain when any overlap is, and the days are
+    those of the overlaps of that level.
     """
     import numpy as np
 
+    builds, wanted = {}, {}
+    for row in directory:
+        if row["changed"] is not None or row["build"] is None or row["unkeyed"]:
+            return None
+        builds[row["facility"]] = row["build"]
+        wanted[row["facility"]] = set(row["chunks"] or [])
+    if any(stay["facility"] not in builds for stay, _ in asked):
+        return None
+    reads: dict[str, set[str]] = defaultdict(set)  # facility -> the parts to read
+    for stay, reach in asked:
+        reads[stay["facility"]] |= wanted[stay["facility"]] & chunks_meeting(
+            stay["facility"], reach, stay["hi"])
+    parts_of = {f: sorted(table_uid(f, c) for c in chunks) for f, chunks in reads.items()}
+    statement = _chunks_statement(store.dialect)
+    statements = [(statement, {"facilities": [[f, these[i::CHUNK_PARTS], builds[f]]
+                                              for f, these in sorted(parts_of.items())
+                                              if these[i::CHUNK_PARTS]]})
+                  for i in range(CHUNK_PARTS)]
+    read: dict[str, list[dict[str, Any]]] = {facility: [] for facility in builds}
+    for rows in read_together(store, [(q, p) for q, p in statements if p["facilities"]]):
+        for row in rows:
+            if row["changed"] is not None or row["found"] != row["asked"]:
+                return None  # written since the list was read, or built again
+            read[row["facility"]].append(row)
     tables = {}
-    for row in rows:
-        table = _read_table(row)
+    for facility, rows in read.items():  # the parts read of each facility, as one table
+        table = tables[facility] = _read_table(rows)
         if table is None:
             return None
-        tables[row["facility"]] = table
-    if any(stay["facility"] not in tables for stay in asked):
-        return None
     # per facility, per edge: overlaps certain, days certain, days possible, overlaps
     sums: dict[str, Any] = {}
-    for m in asked:
-        table = tables[m["facility"]]
-        lo, hi, clo, chi = table.days.T
-        pl = np.maximum(lo, m["lo"])
-        ph = np.where(hi < 0, m["hi"], hi if m["hi"] < 0 else np.minimum(hi, m["hi"]))
-        if m["clo"] >= 0:
-            cl, ch = np.maximum(clo, m["clo"]), np.minimum(chi, m["chi"])
-            certain = (clo >= 0) & (cl <= ch)
+    for m, _ in asked:
+        found = _compared(tables[m["facility"]], m)
+        if m["facility"] in sums:
+            sums[m["facility"]] += found
         else:
-            certain = np.zeros(lo.shape, dtype=bool)
-        meets = np.flatnonzero(certain | (pl < 0) | (ph < 0) | (pl <= ph))
-        c, pl, ph = certain[meets], pl[meets], ph[meets]
-        days = np.where((pl >= 0) & (ph >= 0), ph - pl + 1, 0)
-        if m["clo"] >= 0:
-            days = np.where(c, ch[meets] - cl[meets] + 1, days)
-        edges = table.owner[meets]
-        found = sums.get(m["facility"])
-        if found is None:
-            found = sums[m["facility"]] = np.zeros((4, table.size), dtype=np.int64)
-        found[0] += np.bincount(edges, weights=c, minlength=table.size).astype(np.int64)
-        found[1] += np.bincount(edges, weights=np.where(c, days, 0),
-                                minlength=table.size).astype(np.int64)
-        found[2] += np.bincount(edges, weights=np.where(c, 0, days),
-                                minlength=table.size).astype(np.int64)
-        found[3] += np.bincount(edges, minlength=table.size)
-    # per person, over the facilities (a person has one edge at a facility): each person
-    # gets a code, in the order first met, and the sums are added up by code
-    index: dict[str, int] = {}
-    codes, parts = [], []
+            sums[m["facility"]] = found
+    # per person, over the facilities (a person has one edge at a facility): the sums are
+    # added up by uid
+    keys, parts = [], []
     for facility, found in sums.items():
         hit = np.flatnonzero(found[3])
-        codes += [index.setdefault(uid, len(index)) for uid in tables[facility].uids(hit)]
+        keys.append(tables[facility].keys(hit))
         parts.append(found[:3, hit])
-    by_code = np.zeros((3, len(index)), dtype=np.int64)
-    if parts:
-        codes_array, joined = np.asarray(codes, dtype=np.int64), np.concatenate(parts, axis=1)
+    everyone = np.concatenate(keys) if keys else np.zeros(0, dtype="S1")
+    codes, first = _numbered(everyone)
+    uids = everyone[first]
+    by_uid = np.zeros((3, uids.size), dtype=np.int64)
+    if uids.size:
+        joined = np.concatenate(parts, axis=1)
         for i in range(3):
-            by_code[i] = np.bincount(codes_array, weights=joined[i],
-                                     minlength=len(index)).astype(np.int64)
-    keep = np.ones(len(index), dtype=bool)
-    keep[[index[u] for u in excluded if u in index]] = False
-    uids = list(index)
+            by_uid[i] = np.bincount(codes, weights=joined[i], minlength=uids.size).astype(np.int64)
+    keep = ~np.isin(uids, np.array([u.encode("utf-8") for u in excluded] or [b""]))
     totals = {"certain": 0, "possible": 0}
     tops: dict[str, list[tuple[str, int]]] = {"certain": [], "possible": []}
     for name, row in (("certain", 1), ("possible", 2)):
-        chosen = np.flatnonzero(keep & ((by_code[0] > 0) == (name == "certain")))
-        days = by_code[row, chosen]
+        chosen = np.flatnonzero(keep & ((by_uid[0] > 0) == (name == "certain")))
+        days = by_uid[row, chosen]
         totals[name] = int(chosen.size)
         if limit <= 0 or not chosen.size:
             continue
         if chosen.size > limit:  # those with at least the days of the limit-th: ties stay in
             least = -np.partition(-days, limit - 1)[limit - 1]
             chosen, days = chosen[days >= least], days[days >= least]
-        tops[name] = [(uids[c], -negative) for negative, c in heapq.nsmallest(
-            limit, zip((-days).tolist(), chosen.tolist()), key=lambda t: (t[0], uids[t[1]]))]
+        # most days first, then by uid (UTF-8 bytes sort as the uids do)
+        ranked_here = sorted(zip((-days).tolist(), uids[chosen].tolist()))[:limit]
+        tops[name] = [(uid.decode("utf-8"), -negative) for negative, uid in ranked_here]
     return totals, tops
 
 
@@ -810,7 +954,7 @@ def ranked(store: Store, uid: str, mine: list[Stay], limit: int,
         (TABLES, {"tables": [[f, table_uid(f)] for f in facilities]})])
     if runs[0]["runs"]:
         return None
-    ranking = table_ranking(tables, [stay for stay, _ in asked], excluded, limit)
+    ranking = table_ranking(store, tables, asked, excluded, limit)
     if ranking is None:
         ranking = _store_ranking(store, facilities, asked, excluded, limit)
     if ranking is None:

@@ -21,9 +21,9 @@ from custodygraph.queries.persons import find_person
 from custodygraph.queries.recurrence import recurring
 from custodygraph.graph import falkor_dialect
 from custodygraph.queries.codetention import (RANKED, RUNS_WITHOUT_KEYS, TABLES, THEIR_STAYS,
-                                              UNKEYED_AT, codetained)
+                                              UNKEYED_AT, _chunks_statement, codetained)
 from custodygraph.ingest.writer import (DERIVED_EXTRA, DROP_HELD, STALE_TABLES, TABLE_STAYS,
-                                        WRITE_DERIVED, WRITE_TABLE, rebuild_derived,
+                                        WRITE_DERIVED, WRITE_TABLES, rebuild_derived,
                                         refresh_stay_tables)
 from custodygraph.queries.filters import Filters
 from custodygraph.queries.flows import flows
@@ -94,8 +94,10 @@ def api_statements(store) -> list[str]:
         target="Facility", type="HELD_AT", set=DERIVED_EXTRA["HELD_AT"][2],
         after=DERIVED_EXTRA["HELD_AT"][3])} <= set(recording.statements)
     assert refresh_stay_tables(recording) > 0
-    assert {STALE_TABLES, WRITE_TABLE} <= set(recording.statements)
-    recording.statements.append(TABLE_STAYS.format(uids="uids", days="days"))  # plain lists
+    assert {STALE_TABLES, WRITE_TABLES, _chunks_statement(recording.dialect)} \
+        <= set(recording.statements)
+    # plain lists
+    recording.statements.append(TABLE_STAYS.format(uids="uids", keys="keys", days="days"))
     search(recording, "Sednaya")
     shortest_path(recording, "Muhannad al-Ahmad", "Sednaya Military Prison")
     shortest_path(recording, "Osama", "Fourth Armoured Division")

@@ -11,8 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from custodygraph.queries.codetention import (DAYS, OPEN_BOTH, SLICES, UNKEYED, Stay, _key,
-                                              _reach_from, key_ranges, slice_of, stay_days,
-                                              stay_key)
+                                              _reach_from, chunk_of, chunks_meeting,
+                                              key_ranges, slice_of, stay_days, stay_key)
 
 ZERO = date(1900, 1, 1)
 FACILITY = "facility:qadmus-transit-prison"
@@ -70,6 +70,9 @@ def test_a_stay_that_may_overlap_a_period_is_in_its_key_ranges(theirs, person, d
     for stay in theirs:
         if meets(*mine, day_of(_reach_from(stay)), day_of(stay.latest)):
             assert inside, (key, ranges)
+    # and in a part of the stay tables read for the period (codetention.chunks_meeting)
+    if inside:
+        assert chunk_of(key) in chunks_meeting(FACILITY, *mine), (key, mine)
     # the key is in the ranges of its person's slice, never in those of another slice
     for part in range(SLICES):
         if any(a <= key <= b for a, b in key_ranges(FACILITY, *mine, [part])):

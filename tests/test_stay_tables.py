@@ -21,25 +21,38 @@ EDGES = """
 MATCH (f:Facility)<-[h:HELD_AT]-(p:Person)
 RETURN f.uid AS facility, p.uid AS person, h.stay_key AS key, h.stay_days AS days
 """
-TABLE_ROWS = "MATCH (s:StayTable) RETURN s.facility AS facility"
+TABLE_ROWS = "MATCH (s:StayTable) WHERE s.chunks IS NOT NULL RETURN s.facility AS facility"
 MARKS = "MATCH (f:Facility) WHERE f.stays_changed IS NOT NULL RETURN f.uid AS uid"
+PARTS = """
+MATCH (s:StayTable {facility: $f}) WHERE s.chunks IS NULL
+RETURN s.uid AS uid, s.build AS build, s.edges AS edges, s.persons AS persons,
+       s.counts AS counts, s.days AS days ORDER BY uid
+"""
 
 
 def tables_as_read(store) -> dict[str, list[tuple[str, list[int]]]]:
-    """Each table as the ranking reads it: (person, days of its stays) per edge."""
+    """Each facility's tables as the ranking reads them, every part of them: (person, days
+    of its stays) per edge, in the order of the persons' uids."""
     facilities = sorted(r["facility"] for r in store.read(TABLE_ROWS))
-    rows = store.read(codetention.TABLES,
-                      {"tables": [[f, codetention.table_uid(f)] for f in facilities]})
-    out = {}
-    for row in rows:
-        table = codetention._read_table(row)
-        assert table is not None, row["facility"]
-        edges = list(range(table.size))
-        days = {e: [] for e in edges}
-        for edge, four in zip(table.owner.tolist(), table.days.tolist()):
-            days[edge] += four
-        out[row["facility"]] = list(zip(table.uids(np.arange(table.size)),
-                                        [days[e] for e in edges]))
+    directory = store.read(codetention.TABLES,
+                           {"tables": [[f, codetention.table_uid(f)] for f in facilities]})
+    out: dict[str, list] = {}
+    for entry in directory:
+        assert entry["changed"] is None and entry["build"], entry["facility"]
+        out[entry["facility"]] = []
+        parts = store.read(PARTS, {"f": entry["facility"]})
+        assert sorted(codetention.table_uid(entry["facility"], c) for c in entry["chunks"]) \
+            == [part["uid"] for part in parts]
+        for part in parts:
+            assert part["build"] == entry["build"]
+            table = codetention._read_table([part])
+            assert table is not None, part["uid"]
+            days: dict[int, list[int]] = {e: [] for e in range(table.size)}
+            for edge, four in zip(table.owner.tolist(), table.days.tolist()):
+                days[edge] += four
+            persons = [k.decode() for k in table.keys(np.arange(table.size))]
+            out[entry["facility"]] += zip(persons, days.values())
+        out[entry["facility"]].sort()
     return out
 
 
@@ -93,8 +106,8 @@ def test_a_mark_left_by_a_killed_run_is_read_around_then_built_again(store, tmp_
     # as a run killed after its HELD_AT writes and before the tables were built leaves it:
     # the mark, and a table that no longer says who was held there
     store.write("MATCH (f:Facility {uid: $f}) SET f.stays_changed = 'killed'", {"f": facility})
-    store.write("MATCH (s:StayTable {uid: $t}) SET s.persons = '', s.edges = 0, "
-                "s.counts = '', s.days = ''", {"t": codetention.table_uid(facility)})
+    store.write("MATCH (s:StayTable {facility: $f}) WHERE s.chunks IS NULL "
+                "SET s.persons = '', s.edges = 0, s.counts = '', s.days = ''", {"f": facility})
     person = next(p for p, _ in built[facility])
     mine = codetention.stays(next(outlines(store, [person])).steps)
     answered = []
@@ -120,10 +133,10 @@ def test_a_table_read_before_another_write_is_not_stored(store, tmp_path):
     facility = sorted(tables_as_read(store))[0]
     store.write("MATCH (f:Facility {uid: $f}) SET f.stays_changed = 'second'", {"f": facility})
     # a build that read the edges under the mark 'first' must not store what it read
-    written = store.write(writer.WRITE_TABLE, {
-        "facility": facility, "changed": "first", "uid": codetention.table_uid(facility),
-        **codetention.stay_table([], [], 0)})
-    assert written.properties_set == 0
+    written = store.write(writer.WRITE_TABLES, {
+        "facility": facility, "changed": "first",
+        "tables": codetention.stay_tables(facility, [], 0)})
+    assert (written.properties_set, written.nodes_created) == (0, 0)
     assert store.read(MARKS) == [{"uid": facility}]
     assert writer.refresh_stay_tables(store) == 1
     assert store.read(MARKS) == [] and dump(store) == before
@@ -144,15 +157,23 @@ def test_views_and_exports_leave_the_tables_and_marks_out(store, tmp_path):
 def test_uids_are_cut_from_the_table_the_same_in_any_script():
     uids = ["person:a", "person:شخص", "person:b-2", ""]
     for persons in (uids[:1] + uids[2:], uids):  # ASCII only, then not
-        table = codetention.stay_table(persons, [[0, 1, -1, -1]] * len(persons), 0)
-        row = {"changed": None, "unkeyed": 0, **table}
-        read = codetention._read_table(row)
-        assert read.uids(np.arange(len(persons))) == persons
-        assert read.uids(np.array([len(persons) - 1, 0])) == [persons[-1], persons[0]]
+        table = codetention.stay_table(persons, [[0, 1, -1, -1]] * len(persons))
+        row = dict(table)
+        read = codetention._read_table([row])
+        assert [k.decode() for k in read.keys(np.arange(len(persons)))] == persons
+        assert [k.decode() for k in read.keys(np.array([len(persons) - 1, 0]))] == \
+            [persons[-1], persons[0]]
         # a uid holding the separator makes more pieces than edges: the table is not read
-        assert codetention._read_table({**row, "edges": len(persons) - 1,
-                                        "counts": table["counts"][8:],
-                                        "days": table["days"][32:]}) is None
+        assert codetention._read_table([{**row, "edges": len(persons) - 1,
+                                         "counts": table["counts"][8:],
+                                         "days": table["days"][32:]}]) is None
+    # parts read together are one table, their uids in the order of the parts
+    first, second = (codetention.stay_table(p, [[0, 1, -1, -1], [2, 3, -1, -1]][:len(p)])
+                     for p in (["person:a", "person:b"], ["person:c"]))
+    empty = codetention.stay_table([], [])
+    read = codetention._read_table([first, empty, second])
+    assert read.keys(np.arange(3)).tolist() == [b"person:a", b"person:b", b"person:c"]
+    assert read.owner.tolist() == [0, 1, 2] and read.days.tolist()[2] == [0, 1, -1, -1]
 
 
 def test_a_person_who_leaves_a_facility_leaves_its_table(store, tmp_path):
@@ -180,3 +201,26 @@ def test_a_person_who_leaves_a_facility_leaves_its_table(store, tmp_path):
     whole = codetention.codetained(store, "person:lv-1", include_confidential=True)
     head = codetention.codetained(store, "person:lv-1", include_confidential=True, limit=5)
     assert head == whole and whole.possible_total + whole.certain_total == 2
+
+
+def test_parts_of_another_build_than_their_list_are_not_read(store, tmp_path):
+    """As when the tables were built again between the reading of the list and the parts."""
+    path = tmp_path / "cases.csv"
+    write(path, awkward_rows(15, 30))
+    ingest_file(store, path, allow_new=True)
+    person, mine = next((p, m) for p in persons_of(store)
+                        for m in [codetention.stays(next(outlines(store, [p])).steps)]
+                        if any(codetention._dated(s) for s in m))
+    assert ranked_both(store, person, mine, 3).possible_total  # the tables answer
+    store.write("MATCH (s:StayTable) WHERE s.chunks IS NULL SET s.build = 'another'")
+    with mock.patch.object(codetention, "_store_ranking", lambda *a: None):
+        assert codetention.ranked(store, person, mine, 3, True) is None
+
+
+def test_persons_are_told_apart_even_when_their_hashes_are_not():
+    keys = np.array([b"person:b", b"person:a", b"person:b", b"person:c", b"person:a"])
+    for hashed in (codetention._hashed, lambda k: np.zeros(k.size, dtype=np.uint64)):
+        with mock.patch.object(codetention, "_hashed", hashed):
+            codes, first = codetention._numbered(keys)
+        assert [keys[first][c] for c in codes] == keys.tolist()
+        assert len(set(codes.tolist())) == 3
