@@ -105,13 +105,18 @@ def main(argv: list[str] | None = None) -> int:
         if store.read(STALE_TABLES):
             print("note: stay tables are out of date (an ingest was cut short); co-detention "
                   "is ranked by the store where they are", file=sys.stderr)
-        codet, whole, found = [], [], []
-        for uid in sample(args.codetention):
-            codet.append(timed(codetained, store, uid, limit=LIMIT))
+        # the answers as the command gives them first, then every co-detainee of the same
+        # persons: answers of thousands of co-detainees left in memory would make the
+        # garbage collector's passes during the next calls longer than the calls
+        persons_asked = sample(args.codetention)
+        codet = [timed(codetained, store, uid, limit=LIMIT) for uid in persons_asked]
+        whole, found = [], []
+        for uid in persons_asked:
             start = time.perf_counter()
             result = codetained(store, uid)
             whole.append((time.perf_counter() - start) * 1000)
             found.append(len(result.certain) + len(result.possible))
+            del result
     finally:
         store.close()
 
