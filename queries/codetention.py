@@ -25,9 +25,9 @@ before ingest stored stays, the candidate's stays are rebuilt from their chain. 
 the answer is exactly what the custody chains say.
 
 Asked for the first co-detainees only (``limit``), they are ranked from the facilities'
-stay tables: ingest keeps every dated stay at a facility, as whole days, in one StayTable
-(see below), and every stay in the tables of the person's facilities is compared at once.
-Where a table is not current, the store does the comparing: ingest also stores the stays as
+stay tables: ingest keeps every dated stay at a facility, as whole days, in StayTable nodes
+(see below), and every stay in the parts of them that the person's stays can meet is
+compared at once. Where the tables are not current, the store does the comparing: ingest also stores the stays as
 whole days under an indexed key (``stay_key``), so the stays that can overlap are read from
 a few ranges of the index, and the store counts and ranks the co-detainees and returns the
 first. Either way, their overlaps are worked out here from their stays, as above, and must
