@@ -623,7 +623,8 @@ def refresh_stay_tables(store: Store) -> int:
         (row,) = store.read(statement, params)
         uids, keys = strings(row["uids"], row["size"]), strings(row["keys"], row["size"])
         days = nested(row["days"], row["size"], row["total"], row["filled"])
-        if uids is None or days is None:  # a uid holding a separator: ask for plain lists
+        # a list that does not split whole (a uid holding a separator): the plain lists
+        if uids is None or keys is None or days is None:
             (row,) = store.read(TABLE_STAYS.format(uids="uids", keys="keys", days="days"),
                                 params)
             uids, keys, days = row["uids"], row["keys"], row["days"]

@@ -779,7 +779,7 @@ def table_ranking(store: Store, directory: list[dict[str, Any]],
         joined = np.concatenate(parts, axis=1)
         for i in range(3):
             by_uid[i] = np.bincount(codes, weights=joined[i], minlength=uids.size).astype(np.int64)
-    keep = ~np.isin(uids, np.array([u.encode("utf-8") for u in excluded] or [b""]))
+    keep = ~np.isin(uids, np.array([u.encode("utf-8") for u in excluded], dtype=bytes))
     totals = {"certain": 0, "possible": 0}
     tops: dict[str, list[tuple[str, int]]] = {"certain": [], "possible": []}
     for name, row in (("certain", 1), ("possible", 2)):
