@@ -310,16 +310,42 @@ class StayTable(Entity):
     unkeyed = IntegerProperty()
 
 
+class CaseTable(Entity):
+    """The persons behind every facility and organisation that recurrence ranks when nothing
+    narrows it (queries.recurrence.case_table): derived from the persons' ``custody_at`` and
+    ``custody_by``, as an index is, and left out of views and exports. There is one, uid
+    ``cases``.
+    """
+
+    #: set by every write of persons' custody lists, to a token of that write, and removed
+    #: when the table is built again: while it is set, the table is not read
+    changed = StringProperty()
+    #: every person listed, their uids in order joined by newlines, and how many
+    persons = StringProperty()
+    size = IntegerProperty()
+    #: per role, the entries (uids), how many persons each lists, and their persons as
+    #: places in ``persons`` (ascending, as 32-bit little-endian numbers in hexadecimal),
+    #: entry after entry: places (the facilities of the persons' custody events) ...
+    places = ArrayProperty(StringProperty())
+    place_sizes = ArrayProperty(IntegerProperty())
+    place_members = StringProperty()
+    #: ... and the organisations that carried them out
+    responsible = ArrayProperty(StringProperty())
+    responsible_sizes = ArrayProperty(IntegerProperty())
+    responsible_members = StringProperty()
+
+
 # --- what the rest of the code derives from the declarations ---------------------------------
 #: every concrete node class, in declaration order
 NODE_CLASSES: tuple[type[Node], ...] = (
     Location, Organization, Facility, Prison, MilitaryPolice, MilitaryHospital, Court,
     Checkpoint, UnitHeadquarters, OtherFacility, SecurityBranch, IntelligenceAgency,
     MilitaryUnit, ArmedGroup, Ministry, Police, Source, Event, Person, IngestRun, StayTable,
+    CaseTable,
 )
 #: labels of derived lookup structures, not records, and the properties that keep them
 #: current: views and exports leave them out
-INDEX_LABELS: frozenset[str] = frozenset({StayTable.__label__})
+INDEX_LABELS: frozenset[str] = frozenset({StayTable.__label__, CaseTable.__label__})
 INDEX_PROPERTIES: frozenset[str] = frozenset({"stays_changed"})
 
 LABELS: frozenset[str] = frozenset(cls.__label__ for cls in NODE_CLASSES)

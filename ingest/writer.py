@@ -27,7 +27,7 @@ from typing import Any, Iterable, Iterator
 
 from custodygraph.errors import GraphNotLoaded, InvalidInput, Problem
 from custodygraph.graph import schema
-from custodygraph.graph.store import DEFAULT_BATCH, Store, chunks, read_aside
+from custodygraph.graph.store import DEFAULT_BATCH, Store, chunks, read_aside, read_together
 from custodygraph.ingest import records as rec
 from custodygraph.ingest.vocabulary import CONFIDENCE, CUSTODY_SIDE_TYPES, HELD_TYPES, MEMBER_TYPES
 from custodygraph.queries.custody import (custody_part, order_events, step_groups,
@@ -158,12 +158,17 @@ DERIVED_EXTRA = {"HELD_AT": (("stays", "stays_from", "stay_key", "stay_days"),
 CUSTODY = "custody"
 #: and the summary of the person's chain (queries.custody.summarize) that statistics, flows
 #: and the outcome filter read: ``chain_status``, ``chain_start``, ``chain_stops``
-#: (queries.custody.stored_summary)
+#: (queries.custody.stored_summary). Each statement marks the CaseTable with a token of its
+#: own ($changed), as DROP_HELD marks the facilities: the table is not read until it is
+#: built again (``refresh_case_table``).
 WRITE_CUSTODY = """
 UNWIND $rows AS r
 MATCH (p:Person {uid: r[0]})
 SET p.custody_at = r[1], p.custody_by = r[2], p.chain_status = r[3], p.chain_start = r[4],
     p.chain_stops = r[5]
+WITH count(*) AS written
+MERGE (t:CaseTable {uid: 'cases'})
+SET t.changed = $changed
 """
 # the persons the events are linked to now
 EVENT_PERSONS = """
@@ -634,6 +639,56 @@ def refresh_stay_tables(store: Store) -> int:
                                    "tables": stay_tables(facility, edges, row["unkeyed"])})
         built += 1
     return built
+
+
+# Whether the CaseTable is to be built: it is marked, or there is none yet
+CASE_TABLE_STATE = """
+OPTIONAL MATCH (t:CaseTable {uid: 'cases'})
+RETURN t IS NULL AS missing, t.changed AS changed
+"""
+# The table, written only while it carries the mark the lists were read under (the mark
+# goes in the same statement), or made only while there still is none. (Not one statement
+# with OPTIONAL MATCH: FalkorDB 4.x keeps the row of an OPTIONAL MATCH that found nothing
+# through a WITH ... WHERE that should drop it.)
+_TABLE_PROPERTIES = """
+SET c.changed = null, c.persons = $persons, c.size = $size, c.places = $places,
+    c.place_sizes = $place_sizes, c.place_members = $place_members,
+    c.responsible = $responsible, c.responsible_sizes = $responsible_sizes,
+    c.responsible_members = $responsible_members
+"""
+WRITE_CASE_TABLE = """
+MATCH (c:CaseTable {uid: 'cases'}) WHERE c.changed = $changed
+""" + _TABLE_PROPERTIES
+FIRST_CASE_TABLE = """
+OPTIONAL MATCH (t:CaseTable {uid: 'cases'})
+WITH count(t) AS tables WHERE tables = 0
+CREATE (c:CaseTable {uid: 'cases'})
+""" + _TABLE_PROPERTIES
+
+
+def refresh_case_table(store: Store) -> bool:
+    """Build the CaseTable again (queries.recurrence.case_table) if a write of custody
+    lists has marked it since it was built, or if there is none; return whether it was.
+
+    Run at the end of every ingest, as ``refresh_stay_tables``. A table whose lists were
+    written again while they were being read stays marked (and unread) until the next build.
+    """
+    from custodygraph.queries.recurrence import (DERIVED_AT, DERIVED_BY, _derived_lists,
+                                                 case_table, indexed)
+
+    (state,) = store.read(CASE_TABLE_STATE)
+    if not state["missing"] and state["changed"] is None:
+        return False
+    joined = store.dialect.joined("members")
+    at_rows, by_rows = read_together(store, [(DERIVED_AT.format(persons=joined), None),
+                                             (DERIVED_BY.format(persons=joined), None)])
+    table = case_table(indexed({"place": _derived_lists(store, DERIVED_AT, at_rows),
+                                "responsible": _derived_lists(store, DERIVED_BY, by_rows)}))
+    if state["missing"]:
+        store.write(FIRST_CASE_TABLE, table)
+    else:
+        store.write(WRITE_CASE_TABLE, {"changed": state["changed"], **table})
+    return True
 
 
 def rebuild_losing(store: Store, events: list[rec.Event], batch: int = DEFAULT_BATCH) -> None:

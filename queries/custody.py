@@ -442,7 +442,7 @@ def custody_chain(store: Store, person: str, *, include_confidential: bool = Fal
     background = [{k: e[k] for k in ("uid", "type", "earliest", "latest", "date_text")}
                   | {"place": e["place"], "organizations": e["organizations"]}
                   for e in events[:start]]
-    protected = bool(info["protected"])
+    protected = redact.flagged(info["protected"])
     shown = {
         "uid": uid,
         "name": redact.person_name(info["name"], protected, include_confidential),

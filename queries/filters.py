@@ -25,7 +25,7 @@ from datetime import date
 from typing import Any
 
 from custodygraph.errors import InvalidFilter
-from custodygraph.graph.store import Store
+from custodygraph.graph.store import Store, read_together
 from custodygraph.ingest.vocabulary import CONFIDENCE, EVENT_SYNONYMS, EVENT_TYPES, choose
 from custodygraph.queries import redact
 from custodygraph.queries.lists import strings
@@ -255,37 +255,49 @@ CASE_MARK = (
 )
 
 
-# every person's uid, name and mark as three lists (a row per person costs the client far
-# more); the lists stay aligned since no value is ever null. ``{uids}``, ``{names}`` and
-# ``{marks}`` are the dialect's ``joined``: one string each on FalkorDB
-EVERY_CASE = """
+# every person's uid and name as two lists (a row per person costs the client far more);
+# the lists stay aligned since no value is ever null. ``{uids}`` and ``{names}`` are the
+# dialect's ``joined``: one string each on FalkorDB
+EVERY_NAME = """
 MATCH (p:Person) WHERE p.uid IS NOT NULL
-WITH collect(p.uid) AS uids, collect(coalesce(p.name, '')) AS names,
-     collect(""" + CASE_MARK + """) AS marks
-RETURN {uids} AS uids, {names} AS names, {marks} AS marks, size(uids) AS size
+WITH collect(p.uid) AS uids, collect(coalesce(p.name, '')) AS names
+RETURN {uids} AS uids, {names} AS names, size(uids) AS size
+"""
+# and, read at the same time, the few persons whose CASE_MARK is not "": those its first
+# branch does not take (where that test is null too, as the CASE does)
+MARKED_CASES = f"""
+MATCH (p:Person) WHERE p.uid IS NOT NULL
+  AND NOT coalesce({_NOT_PROTECTED} AND p.group_size IS NULL, false)
+RETURN p.uid AS uid, coalesce(p.name, '') AS name, {CASE_MARK} AS mark
 """
 
 
-def every_case_statement(dialect: Any, joined: bool = True) -> str:
-    """EVERY_CASE with its lists joined by ``dialect``, or plain."""
+def every_case_statements(dialect: Any, joined: bool = True
+                          ) -> list[tuple[str, dict[str, Any] | None]]:
+    """The statements ``every_case`` reads (EVERY_NAME with its lists joined by
+    ``dialect``, or plain; MARKED_CASES), to read at once (graph.store.read_together)."""
     spell = dialect.joined if joined else (lambda expression: expression)
-    return EVERY_CASE.format(uids=spell("uids"), names=spell("names"), marks=spell("marks"))
+    return [(EVERY_NAME.format(uids=spell("uids"), names=spell("names")), None),
+            (MARKED_CASES, None)]
 
 
 def every_case(store: Store, include_confidential: bool = False,
-               row: dict[str, Any] | None = None) -> dict[str, dict[str, Any]]:
-    """The case entry of every person, by uid, from the row of ``every_case_statement``
+               rows: list[list[dict[str, Any]]] | None = None) -> dict[str, dict[str, Any]]:
+    """The case entry of every person, by uid, from the rows of ``every_case_statements``
     (read here unless given); the plain lists are read when the joined ones do not split
     whole (a name holding the separator)."""
-    if row is None:
-        row = store.read(every_case_statement(store.dialect))[0]
-    size = row["size"]
-    uids, names, marks = (strings(row[key], size) for key in ("uids", "names", "marks"))
-    if uids is None or names is None or marks is None:
-        row = store.read(every_case_statement(store.dialect, joined=False))[0]
-        uids, names, marks = row["uids"], row["names"], row["marks"]
-    return {uid: marked_entry(uid, name, mark, include_confidential)
-            for uid, name, mark in zip(uids, names, marks)}
+    if rows is None:
+        rows = read_together(store, every_case_statements(store.dialect))
+    (named,), marked = rows
+    uids, names = strings(named["uids"], named["size"]), strings(named["names"], named["size"])
+    if uids is None or names is None:
+        (named,) = store.read(every_case_statements(store.dialect, joined=False)[0][0])
+        uids, names = named["uids"], named["names"]
+    out = {uid: {"uid": uid, "name": name} for uid, name in zip(uids, names)}
+    for row in marked:
+        out[row["uid"]] = marked_entry(row["uid"], row["name"], row["mark"],
+                                       include_confidential)
+    return out
 
 
 #: above this many persons, reading every person is quicker than looking each one up

@@ -69,7 +69,7 @@ def _entry(store: Store, text: str) -> dict[str, Any]:
     except EntityNotFound:
         found = find_person(store, text)  # names by words, as every person look-up allows
         return {"uid": found["uid"], "name": found["name"], "kind": "person",
-                "label": "Person", "protected": bool(found["protected"])}
+                "label": "Person", "protected": redact.flagged(found["protected"])}
 
 
 def _node(row: dict[str, Any], include_confidential: bool) -> dict[str, Any]:

@@ -13,16 +13,14 @@ entries listed (facility or organisation type).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from itertools import islice
-from operator import itemgetter, lt
-from typing import Any
+from typing import Any, Iterable
 
 from custodygraph.graph.store import Store, read_together
 from custodygraph.ingest.vocabulary import CUSTODY_SIDE_TYPES
 from custodygraph.queries.filters import (EVENT_FILTER, Filters, case_list, check, event_params,
-                                          every_case, every_case_statement, keeps_every_event,
+                                          every_case, every_case_statements, keeps_every_event,
                                           person_scope)
-from custodygraph.queries.lists import strings
+from custodygraph.queries.lists import SEPARATOR, strings
 from custodygraph.queries.plain import as_plain
 
 # Each entry comes with the list of its persons' uids, and its count is the length of that
@@ -58,6 +56,17 @@ NOT_DERIVED = """
 MATCH (p:Person) WHERE p.custody_at IS NULL AND (p)-[:SUBJECT_OF]->(:Event)
 RETURN p.uid AS uid LIMIT 1
 """
+# The same lists, kept whole in one CaseTable (graph.schema.CaseTable) by every ingest
+# (ingest.writer.refresh_case_table): read only while no write of custody lists has marked it
+CASE_TABLE = """
+MATCH (t:CaseTable {uid: 'cases'}) WHERE t.changed IS NULL
+RETURN t.persons AS persons, t.size AS size, t.places AS places, t.place_sizes AS place_sizes,
+       t.place_members AS place_members, t.responsible AS responsible,
+       t.responsible_sizes AS responsible_sizes, t.responsible_members AS responsible_members
+"""
+#: the CaseTable's properties of each role: its entries, their sizes, their members
+TABLE_ROLES = (("place", "places", "place_sizes", "place_members"),
+               ("responsible", "responsible", "responsible_sizes", "responsible_members"))
 FACILITIES = """
 UNWIND $uids AS u
 MATCH (n:Facility {uid: u})
@@ -101,9 +110,10 @@ def recurring(store: Store, *, minimum: int = 1, filters: Filters | None = None,
     from custodygraph.queries.resolve import clusters
 
     reps = clusters(store)
-    cases = (_derived_cases(store, scope, include_confidential) if derived and not reps
-             else _entry_lists(store, filters, scope, derived, reps, include_confidential))
-    return _ranked(store, cases, filters.kind, minimum)
+    lists, cases = (_derived_cases(store, scope, include_confidential) if derived and not reps
+                    else _entry_lists(store, filters, scope, derived, reps,
+                                      include_confidential))
+    return _ranked(store, lists, cases, filters.kind, minimum)
 
 
 #: the entries of each role: the query that names them, and the one that lists their persons
@@ -111,98 +121,169 @@ def recurring(store: Store, *, minimum: int = 1, filters: Filters | None = None,
 ROLES = (("place", FACILITIES, AT_FACILITY, DERIVED_AT),
          ("responsible", ORGANIZATIONS, BY_ORGANIZATION, DERIVED_BY))
 
-Cases = dict[str, dict[str, list[dict[str, Any]]]]
 
 
-def _ranked(store: Store, cases: Cases, kind: str | None, minimum: int) -> list[Recurring]:
-    """Entries from their cases (role -> entry uid -> case entries in uid order, and as
-    "only_responsible" the responsible entries' cases not among their places'), ranked."""
+@dataclass
+class Lists:
+    """The persons of every entry: ``everyone`` in uid order, and for each role, each entry's
+    persons as their places in ``everyone``, ascending (so in uid order, each once)."""
+
+    everyone: list[str]
+    roles: dict[str, dict[str, Any]]  # role -> entry uid -> numpy array of int32
+
+
+def indexed(lists: dict[str, Iterable[tuple[str, Iterable[str]]]]) -> Lists:
+    """``Lists`` from the uids of each entry's persons by role (in any order, repeated or
+    not); entries without persons are left out.
+
+    >>> found = indexed({"place": [("f:b", ["p:2", "p:1", "p:2"]), ("f:a", [])]})
+    >>> found.everyone, {e: a.tolist() for e, a in found.roles["place"].items()}
+    (['p:1', 'p:2'], {'f:b': [0, 1]})
+    """
+    import numpy as np
+
+    lists = {role: [(uid, list(persons)) for uid, persons in found]
+             for role, found in lists.items()}
+    everyone = sorted({p for found in lists.values() for _, persons in found for p in persons})
+    at = {uid: i for i, uid in enumerate(everyone)}
+    return Lists(everyone, {role: {uid: np.unique(np.fromiter(map(at.__getitem__, persons),
+                                                              np.int32, len(persons)))
+                                   for uid, persons in found if persons}
+                            for role, found in lists.items()})
+
+
+def case_table(lists: Lists) -> dict[str, Any]:
+    """The CaseTable's properties: every person's uid joined by newlines, and for each role
+    its entries in uid order, their sizes and their members (places in ``everyone``) as
+    32-bit little-endian numbers in hexadecimal, entry after entry.
+
+    >>> t = case_table(indexed({"place": [("f:b", ["p:2", "p:1"])], "responsible": []}))
+    >>> t["persons"], t["size"], t["places"], t["place_sizes"], t["place_members"]
+    ('p:1\\np:2', 2, ['f:b'], [2], '0000000001000000')
+    >>> read_table(t).roles["place"]["f:b"].tolist()
+    [0, 1]
+    """
+    import numpy as np
+
+    table: dict[str, Any] = {"persons": SEPARATOR.join(lists.everyone),
+                             "size": len(lists.everyone)}
+    for role, entries, sizes, members in TABLE_ROLES:
+        found = sorted(lists.roles.get(role, {}).items())
+        table[entries] = [uid for uid, _ in found]
+        table[sizes] = [len(persons) for _, persons in found]
+        table[members] = (np.concatenate([persons for _, persons in found]).astype("<i4")
+                          .tobytes().hex() if found else "")
+    return table
+
+
+def read_table(row: dict[str, Any]) -> Lists | None:
+    """``Lists`` from the CaseTable's properties, or None unless they come out whole: the
+    uids split into ``size`` (none holding the separator), and every entry's members
+    ascending places in them."""
+    import numpy as np
+
+    everyone = strings(row["persons"] or "", row["size"] or 0)
+    if everyone is None:
+        return None
+    roles: dict[str, dict[str, Any]] = {}
+    for role, entries, sizes, members in TABLE_ROLES:
+        uids, counts = row[entries] or [], row[sizes] or []
+        packed = np.frombuffer(bytes.fromhex(row[members] or ""), "<i4").astype(np.int32)
+        if len(uids) != len(counts) or len(packed) != sum(counts):
+            return None
+        found = roles[role] = {}
+        for uid, persons in zip(uids, np.split(packed, np.cumsum(counts)[:-1])):
+            if (not len(persons) or persons[0] < 0 or persons[-1] >= len(everyone)
+                    or (np.diff(persons) <= 0).any()):
+                return None
+            found[uid] = persons
+    return Lists(everyone, roles)
+
+
+def _ranked(store: Store, lists: Lists, cases: list[dict[str, Any]], kind: str | None,
+            minimum: int) -> list[Recurring]:
+    """Entries from ``lists`` and the case entries of ``lists.everyone`` (in its order),
+    ranked."""
+    import numpy as np
+
     found: dict[str, Recurring] = {}
+    members: dict[str, Any] = {}
     for role, entries, *_ in ROLES:
-        listed = cases[role]
+        listed = lists.roles[role]
         for row in store.read(entries, {"uids": sorted(listed)}):
             if kind is not None and row["kind"] != kind:
                 continue  # the kind filter of the event queries, on the derived lists
-            persons = listed[row["uid"]]
-            entry = found.get(row["uid"])
-            if entry is None:
-                found[row["uid"]] = Recurring(row["uid"], row["name"], row["kind"], [role],
-                                              len(persons), persons)
+            uid = row["uid"]
+            if uid not in found:
+                found[uid] = Recurring(uid, row["name"], row["kind"], [role], 0)
+                members[uid] = listed[uid]
                 continue
-            # a security branch, a place and responsible: its places' cases and the others
-            entry.roles.append(role)
-            entry.persons = sorted(entry.persons + cases["only_responsible"].get(row["uid"], []),
-                                   key=itemgetter("uid"))  # two runs in order: one merge
-            entry.cases = len(entry.persons)
+            # a security branch, a place and responsible: the cases of both
+            found[uid].roles.append(role)
+            members[uid] = np.union1d(members[uid], listed[uid])
+    for uid, entry in found.items():
+        entry.persons = list(map(cases.__getitem__, members[uid].tolist()))
+        entry.cases = len(entry.persons)
     ranked = [entry for entry in found.values() if entry.cases >= minimum]
     ranked.sort(key=lambda r: (-r.cases, r.name))
     return ranked
 
 
-def _derived_cases(store: Store, scope: set[str] | None,
-                   include_confidential: bool) -> Cases:
-    """The cases of every entry from the lists derived onto the persons: both lists and
-    every person's case entry are read at once (graph.store.read_together)."""
+def _scoped(lists: Lists, scope: set[str] | None) -> Lists:
+    """``lists`` with only the persons in ``scope`` (all, if None); entries left without
+    persons are left out."""
+    if scope is None:
+        return lists
+    import numpy as np
+
+    kept = np.fromiter((p in scope for p in lists.everyone), bool, len(lists.everyone))
+    roles = {role: {uid: persons[kept[persons]] for uid, persons in found.items()}
+             for role, found in lists.roles.items()}
+    return Lists(lists.everyone, {role: {uid: persons for uid, persons in found.items()
+                                         if len(persons)}
+                                  for role, found in roles.items()})
+
+
+def _derived_cases(store: Store, scope: set[str] | None, include_confidential: bool
+                   ) -> tuple[Lists, list[dict[str, Any]]]:
+    """The persons of every entry from the lists derived onto the persons, and their case
+    entries: from the CaseTable where it is current, else from the lists themselves (the
+    lists and every person's case entry are read at once, graph.store.read_together)."""
     d = store.dialect
-    at_rows, by_rows, (every,) = read_together(store, [
-        (DERIVED_AT.format(persons=d.joined("members")), None),
-        (DERIVED_BY.format(persons=d.joined("members")), None),
-        (every_case_statement(d), None)])
-    cases = every_case(store, include_confidential, every)
-    members: dict[str, dict[str, list[str]]] = {}
-    for role, rows, query in (("place", at_rows, DERIVED_AT), ("responsible", by_rows, DERIVED_BY)):
-        lists = members[role] = {}
-        for uid, persons in _derived_lists(store, query, rows):
-            if scope is not None:
-                persons = [p for p in persons if p in scope]
-            if not all(map(lt, persons, islice(persons, 1, None))):
-                persons = sorted(set(persons))  # each case once, in uid order
-            if persons:
-                lists[uid] = persons
-    members["only_responsible"] = _only_responsible(members)
-    out = {role: {uid: list(map(cases.get, persons)) for uid, persons in lists.items()}
-           for role, lists in members.items()}
-    if any(None in persons for lists in out.values() for persons in lists.values()):
-        # persons written since every case was read: look them up
-        missing = {p for lists in members.values() for persons in lists.values()
-                   for p in persons if p not in cases}
+    table, *every = read_together(store, [(CASE_TABLE, None), *every_case_statements(d)])
+    lists = read_table(table[0]) if table else None
+    if lists is None:
+        at_rows, by_rows = read_together(store, [
+            (DERIVED_AT.format(persons=d.joined("members")), None),
+            (DERIVED_BY.format(persons=d.joined("members")), None)])
+        lists = indexed({"place": _derived_lists(store, DERIVED_AT, at_rows),
+                         "responsible": _derived_lists(store, DERIVED_BY, by_rows)})
+    lists = _scoped(lists, scope)
+    every_one = every_case(store, include_confidential, every)
+    cases = list(map(every_one.get, lists.everyone))
+    missing = {uid for uid, case in zip(lists.everyone, cases) if case is None}
+    if missing:  # persons written since every case was read: look them up
         found = case_list(store, missing, include_confidential)
-        cases |= {p: found.get(p, {"uid": p, "name": ""}) for p in missing}
-        out = {role: {uid: list(map(cases.get, persons)) for uid, persons in lists.items()}
-               for role, lists in members.items()}
-    return out
+        cases = [found.get(uid, {"uid": uid, "name": ""}) if case is None else case
+                 for uid, case in zip(lists.everyone, cases)]
+    return lists, cases
 
 
 def _entry_lists(store: Store, filters: Filters, scope: set[str] | None, derived: bool,
-                 reps: dict[str, str], include_confidential: bool) -> Cases:
-    """The cases of every entry from lists of persons by entry: from the events, or the
-    derived lists (DERIVED_AT, DERIVED_BY); merged persons stand for their cluster."""
+                 reps: dict[str, str], include_confidential: bool
+                 ) -> tuple[Lists, list[dict[str, Any]]]:
+    """The persons of every entry from the events, or the derived lists (DERIVED_AT,
+    DERIVED_BY), and their case entries; merged persons stand for their cluster."""
     params = event_params(filters, CUSTODY_SIDE_TYPES) | {"kind": filters.kind}
-    members: dict[str, dict[str, set[str]]] = {}
+    found: dict[str, list[tuple[str, list[str]]]] = {}
     for role, _, by_events, by_person in ROLES:
-        lists = members[role] = {}
-        for uid, persons in (_derived_lists(store, by_person) if derived
-                             else ((row["uid"], row["persons"])
-                                   for row in store.read(by_events, params))):
-            kept = {reps.get(p, p) for p in persons if scope is None or p in scope}
-            if kept:
-                lists[uid] = kept
-    everyone: set[str] = set()
-    for lists in members.values():
-        for persons in lists.values():
-            everyone |= persons
-    names = case_list(store, everyone, include_confidential)
-    members["only_responsible"] = _only_responsible(members)
-    return {role: {uid: [names[p] for p in sorted(persons)] for uid, persons in lists.items()}
-            for role, lists in members.items()}
-
-
-def _only_responsible(members: dict[str, dict[str, Any]]) -> dict[str, list[str]]:
-    """For each entry in both roles (a security branch that held and arrested people), the
-    persons it is responsible for but did not hold, in uid order."""
-    places = members["place"]
-    return {uid: sorted(set(persons).difference(places[uid]))
-            for uid, persons in members["responsible"].items() if uid in places}
+        found[role] = [(uid, [reps.get(p, p) for p in persons if scope is None or p in scope])
+                       for uid, persons in (_derived_lists(store, by_person) if derived
+                                            else ((row["uid"], row["persons"])
+                                                  for row in store.read(by_events, params)))]
+    lists = indexed(found)
+    names = case_list(store, lists.everyone, include_confidential)
+    return lists, [names[uid] for uid in lists.everyone]
 
 
 def _derived_lists(store: Store, query: str, rows: list[dict[str, Any]] | None = None

@@ -10,6 +10,26 @@ CONFIDENTIAL_SOURCE = "[confidential source]"
 PROTECTED_PERSON = "[protected person]"
 
 
+def flagged(value: object) -> bool:
+    """Whether a ``protected`` or ``confidential`` flag hides: unless it is missing or
+    false, whatever its value (ingest writes booleans; a flag written by hand as 0, "no" or
+    "yes" hides too, on the side of caution).
+
+    >>> [flagged(v) for v in (None, False, True, 0, "no")]
+    [False, False, True, True, True]
+    """
+    return value is not None and value is not False
+
+
+def flagged_cypher(expression: str) -> str:
+    """The same test in Cypher, true or false (never null) for any value of ``expression``.
+
+    >>> flagged_cypher("p.protected")
+    'NOT coalesce(p.protected = false, p.protected IS NULL)'
+    """
+    return f"NOT coalesce({expression} = false, {expression} IS NULL)"
+
+
 def source(row: dict, include_confidential: bool) -> dict:
     """A source as outputs show it: a confidential one keeps its uid, type and date only."""
     out = {
@@ -18,7 +38,7 @@ def source(row: dict, include_confidential: bool) -> dict:
         "type": row.get("kind"),
         "publisher": row.get("publisher"),
         "date": row.get("date"),
-        "confidential": bool(row.get("confidential")),
+        "confidential": flagged(row.get("confidential")),
     }
     if out["confidential"] and not include_confidential:
         out["title"] = CONFIDENTIAL_SOURCE
@@ -26,7 +46,12 @@ def source(row: dict, include_confidential: bool) -> dict:
     return out
 
 
-def person_name(name: str | None, protected: bool | None, include_confidential: bool) -> str:
-    if protected and not include_confidential:
+def person_name(name: str | None, protected: object, include_confidential: bool) -> str:
+    """The name as outputs show it: hidden when the person is protected (``flagged``).
+
+    >>> [person_name("A", flag, False) for flag in (None, False, True, 0, "no")]
+    ['A', 'A', '[protected person]', '[protected person]', '[protected person]']
+    """
+    if flagged(protected) and not include_confidential:
         return PROTECTED_PERSON
     return name or ""

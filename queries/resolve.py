@@ -239,7 +239,7 @@ def _evidence(store: Store, uids: list[str]) -> dict[str, tuple[set, set]]:
 
 
 def _shown(person: dict[str, Any], include_confidential: bool) -> dict[str, Any]:
-    hidden = bool(person["protected"]) and not include_confidential
+    hidden = redact.flagged(person["protected"]) and not include_confidential
     return {
         "uid": person["uid"],
         "name": redact.person_name(person["name"], person["protected"], include_confidential),
@@ -247,7 +247,7 @@ def _shown(person: dict[str, Any], include_confidential: bool) -> dict[str, Any]
         "aliases": [] if hidden else list(person["aliases"] or []),
         "hometown": person["hometown_name"],
         "birth_year": person["birth_year"],
-        "protected": bool(person["protected"]),
+        "protected": redact.flagged(person["protected"]),
     }
 
 
@@ -277,7 +277,7 @@ def candidates(store: Store, *, threshold: float | None = None, include_decided:
         (events_a, sources_a), (events_b, sources_b) = evidence[a], evidence[b]
         names = list(found["names"])
         for i, p in enumerate((pa, pb)):
-            if p["protected"] and not include_confidential:
+            if redact.flagged(p["protected"]) and not include_confidential:
                 names[i] = redact.PROTECTED_PERSON
         out.append(Candidate(
             cid, score, [_shown(pa, include_confidential), _shown(pb, include_confidential)],

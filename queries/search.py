@@ -90,7 +90,7 @@ def search(store: Store, text: str, *, limit: int = 20,
     found: dict[str, tuple[int, float, dict[str, Any]]] = {}
 
     def add(row: dict[str, Any], rank: int, score: float) -> None:
-        if row["protected"] and not include_confidential:
+        if redact.flagged(row["protected"]) and not include_confidential:
             return
         old = found.get(row["uid"])
         if old is None or (rank, -score) < (old[0], -old[1]):
@@ -141,4 +141,4 @@ def resolve(store: Store, text: str, labels: tuple[str, ...] = SEARCHED,
             for r in sorted(rows.values(), key=lambda r: r["uid"])])
     row = next(iter(rows.values()))
     return {"uid": row["uid"], "name": row["name"], "kind": _kind(row), "label": _label(row),
-            "protected": bool(row["protected"])}
+            "protected": redact.flagged(row["protected"])}

@@ -6,10 +6,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from casegen import generate, reference_recurrence
+from rankings import recurring_both
 from custodygraph.ingest.run import ingest_file
 from custodygraph.ingest.keys import make_uid
 from custodygraph.queries.custody import custody_chain
-from custodygraph.queries.recurrence import recurring
 
 
 @settings(max_examples=12, deadline=None,
@@ -24,9 +24,11 @@ def test_recurrence_and_chains_match_the_reference(session_store, tmp_path_facto
     cases.write(path)
     ingest_file(store, path)
 
-    got = {r.name: r.cases for r in recurring(store)}
+    ranked, answered = recurring_both(store)
+    assert answered == [True]  # from the CaseTable, and the same without it
+    got = {r.name: r.cases for r in ranked}
     assert got == reference_recurrence(cases)
-    for entry in recurring(store):
+    for entry in ranked:
         assert entry.cases == len(entry.persons) == len({p["uid"] for p in entry.persons})
 
     for pid, walk in cases.chains.items():

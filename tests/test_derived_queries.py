@@ -120,6 +120,23 @@ def ranked_heads_agree(store, persons, limits=(2, 1000)) -> int:
     return len(persons)
 
 
+def ingest_awkward(store, tmp_path, seed: int, persons: int):
+    """Ingest ``awkward_rows(seed, persons)`` from a file in ``tmp_path``; return its path."""
+    path = tmp_path / "cases.csv"
+    write(path, awkward_rows(seed, persons))
+    ingest_file(store, path, allow_new=True)
+    return path
+
+
+def same_as_a_fresh_ingest(store, path) -> bool:
+    """Whether the graph is the one an ingest of ``path`` alone into an empty graph makes
+    (derived tables and all). The store is left so."""
+    before = dump(store)
+    store.clear()
+    ingest_file(store, path, allow_new=True)
+    return dump(store) == before
+
+
 def persons_of(store) -> list[str]:
     return [r["uid"] for r in store.read("MATCH (p:Person) RETURN p.uid AS uid ORDER BY uid")]
 

@@ -12,6 +12,7 @@ import pytest
 
 from conftest import EXAMPLE
 from cypher_lint import NeoSpelling  # lists left as lists, as Neo4j returns them
+from custodygraph.ingest import writer
 from custodygraph.ingest.run import ingest_file
 from custodygraph.queries import filters
 from custodygraph.queries.filters import case_list
@@ -66,10 +67,16 @@ def test_recurrence_lists_odd_derived_lists_whole_and_once(example, monkeypatch,
     place = example.read("MATCH (f:Facility) RETURN f.uid AS uid ORDER BY uid LIMIT 1")[0]
     example.write("CREATE (:Person {uid: $uid, name: 'Odd', custody_at: [$f, $f], "
                   "custody_by: []})", {"uid": uid, "f": place["uid"]})
+    # as every write of custody lists does (writer.WRITE_CUSTODY): the CaseTable is not read
+    example.write("MATCH (t:CaseTable) SET t.changed = 'by hand'")
     joined = [r.as_dict() for r in recurring(example)]
     entry = next(r for r in joined if r["uid"] == place["uid"])
     assert [c["uid"] for c in entry["persons"]].count(uid) == 1
     assert entry["cases"] == len(entry["persons"])
+    # the table built again from these lists (with the separator in a uid it does not
+    # split whole, and the lists are read again)
+    assert writer.refresh_case_table(example)
+    assert [r.as_dict() for r in recurring(example)] == joined
     monkeypatch.setattr(example, "dialect", NeoSpelling(example.dialect))
     assert [r.as_dict() for r in recurring(example)] == joined
 

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from casegen import (GOVERNORATES, PARENT_UNIT, generate_custody, reference_codetention,
                      reference_custody_recurrence, reference_flows, reference_gaps,
                      reference_responsibility, reference_stops)
-from rankings import ranked_both
+from rankings import ranked_both, recurring_both
 from custodygraph.ingest.keys import make_uid
 from custodygraph.ingest.run import ingest_file
 from custodygraph.errors import NoPath
@@ -28,7 +28,6 @@ from custodygraph.queries.custody import custody_chain, outlines
 from custodygraph.queries.filters import Filters
 from custodygraph.queries.flows import flows
 from custodygraph.queries.paths import PATH_TYPES, shortest_path
-from custodygraph.queries.recurrence import recurring
 from custodygraph.queries.responsibility import responsibility
 from custodygraph.queries.stats import statistics
 
@@ -64,7 +63,7 @@ def check_chains(store, cases):
 def check_recurrence(store, cases):
     def got(filters=None):
         return {r.name: {p["uid"] for p in r.persons}
-                for r in recurring(store, filters=filters)}
+                for r in recurring_both(store, filters=filters)[0]}
 
     def want(persons=None):
         return {name: {uid(p) for p in found}

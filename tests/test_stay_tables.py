@@ -10,7 +10,8 @@ import numpy as np
 
 from graphdump import dump
 from rankings import ranked_both
-from test_derived_queries import awkward_rows, persons_of, write
+from test_derived_queries import (awkward_rows, ingest_awkward, persons_of,
+                                  same_as_a_fresh_ingest, write)
 from custodygraph.ingest import writer
 from custodygraph.ingest.run import ingest_file
 from custodygraph.queries import codetention
@@ -91,16 +92,11 @@ def test_every_ingest_leaves_tables_of_exactly_the_edges(store, tmp_path):
         assert (head.certain_total, head.possible_total) == \
             (len(whole.certain), len(whole.possible))
     # the same graph, tables and all, as an ingest of the edited file alone
-    after_edit = dump(store)
-    store.clear()
-    ingest_file(store, path, allow_new=True)
-    assert dump(store) == after_edit
+    assert same_as_a_fresh_ingest(store, path)
 
 
 def test_a_mark_left_by_a_killed_run_is_read_around_then_built_again(store, tmp_path):
-    path = tmp_path / "cases.csv"
-    write(path, awkward_rows(12, 60))
-    ingest_file(store, path, allow_new=True)
+    path = ingest_awkward(store, tmp_path, 12, 60)
     built = tables_as_read(store)
     facility = sorted(built)[0]
     # as a run killed after its HELD_AT writes and before the tables were built leaves it:
@@ -126,9 +122,7 @@ def test_a_mark_left_by_a_killed_run_is_read_around_then_built_again(store, tmp_
 
 
 def test_a_table_read_before_another_write_is_not_stored(store, tmp_path):
-    path = tmp_path / "cases.csv"
-    write(path, awkward_rows(13, 20))
-    ingest_file(store, path, allow_new=True)
+    path = ingest_awkward(store, tmp_path, 13, 20)
     before = dump(store)
     facility = sorted(tables_as_read(store))[0]
     store.write("MATCH (f:Facility {uid: $f}) SET f.stays_changed = 'second'", {"f": facility})
@@ -143,9 +137,7 @@ def test_a_table_read_before_another_write_is_not_stored(store, tmp_path):
 
 
 def test_views_and_exports_leave_the_tables_and_marks_out(store, tmp_path):
-    path = tmp_path / "cases.csv"
-    write(path, awkward_rows(14, 10))
-    ingest_file(store, path, allow_new=True)
+    path = ingest_awkward(store, tmp_path, 14, 10)
     store.write("MATCH (f:Facility) SET f.stays_changed = 'pending'")
     graph = read_graph(store)
     assert store.read(TABLE_ROWS)
@@ -205,9 +197,7 @@ def test_a_person_who_leaves_a_facility_leaves_its_table(store, tmp_path):
 
 def test_parts_of_another_build_than_their_list_are_not_read(store, tmp_path):
     """As when the tables were built again between the reading of the list and the parts."""
-    path = tmp_path / "cases.csv"
-    write(path, awkward_rows(15, 30))
-    ingest_file(store, path, allow_new=True)
+    path = ingest_awkward(store, tmp_path, 15, 30)
     person, mine = next((p, m) for p in persons_of(store)
                         for m in [codetention.stays(next(outlines(store, [p])).steps)]
                         if any(codetention._dated(s) for s in m))

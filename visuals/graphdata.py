@@ -54,13 +54,15 @@ RETURN a.uid AS source, b.uid AS target, labels(b) AS target_labels, type(r) AS 
        properties(r) AS props
 """
 
+# a flag of any value but false hides (queries.redact.flagged)
 PROTECTED = """
-MATCH (p:Person) WHERE p.protected = true
+MATCH (p:Person) WHERE """ + redact.flagged_cypher("p.protected") + """
 RETURN p.uid AS uid, p.name AS name, p.name_ar AS name_ar, p.aliases AS aliases
 """
-CONFIDENTIAL = "MATCH (s:Source) WHERE s.confidential = true RETURN s.uid AS uid"
+CONFIDENTIAL = ("MATCH (s:Source) WHERE " + redact.flagged_cypher("s.confidential")
+                + " RETURN s.uid AS uid")
 PROTECTED_EVENTS = """
-MATCH (p:Person)-[:SUBJECT_OF]->(e:Event) WHERE p.protected = true
+MATCH (p:Person)-[:SUBJECT_OF]->(e:Event) WHERE """ + redact.flagged_cypher("p.protected") + """
 RETURN DISTINCT e.uid AS uid
 """
 
@@ -573,7 +575,7 @@ class Redactor:
         out = dict(src)
         if self.include_confidential:
             return out
-        if out.get("uid") in self.confidential or out.get("confidential"):
+        if out.get("uid") in self.confidential or redact.flagged(out.get("confidential")):
             out["title"] = redact.CONFIDENTIAL_SOURCE
             out["publisher"] = None
             out.pop("url", None)

@@ -43,6 +43,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from custodygraph.graph import schema
+from custodygraph.queries import redact
 from custodygraph.queries.custody import Chain
 from custodygraph.visuals.graphdata import Graph, Redactor, most_specific
 
@@ -272,7 +273,7 @@ def person_view(chain: Chain, *, include_confidential: bool = False,
     redactor = redactor or Redactor(include_confidential=include_confidential)
     kinds = kinds or {}
     person = chain.person
-    hidden = bool(person.get("protected")) and not include_confidential
+    hidden = redact.flagged(person.get("protected")) and not include_confidential
     b = Builder()
     me = redactor.uid(person["uid"])
     tip = [person["name"]]
@@ -412,7 +413,6 @@ def facility_view(store, facility: str, *, include_confidential: bool = False,
                   redactor: Redactor | None = None) -> View:
     """Everyone whose events took place at ``facility`` (a uid, name or alias), with the
     place each came from and the place each went to next, per their custody chains."""
-    from custodygraph.queries import redact
     from custodygraph.queries.custody import outlines
     from custodygraph.queries.search import resolve
 
