@@ -228,7 +228,7 @@ def demo(config: Config | None = None) -> DemoResult:
     The demo uses the embedded engine in the configured data directory, in the graph
     ``custodygraph-demo``, so example cases never mix with an investigator's data.
     """
-    import json
+    from custodygraph.output import to_json
 
     base = config or resolve()
     demo_config = Config(data_dir=base.data_dir, graph=DEMO_GRAPH)
@@ -240,12 +240,11 @@ def demo(config: Config | None = None) -> DemoResult:
         for person in ("Muhannad al-Ahmad", "Moath al-Smadi"):
             the_chain = chain(store, person)
             path = out_dir / f"chain-{the_chain.person['uid'].split(':')[-1]}.json"
-            path.write_text(json.dumps(the_chain.as_dict(), ensure_ascii=False, indent=2) + "\n",
-                            encoding="utf-8")
+            path.write_text(to_json(the_chain.as_dict()) + "\n", encoding="utf-8")
             outputs[f"chain of {person}"] = path
         path = out_dir / "recurring.json"
-        path.write_text(json.dumps([r.as_dict() for r in recurrence(store)], ensure_ascii=False,
-                                   indent=2) + "\n", encoding="utf-8")
+        path.write_text(to_json([r.as_dict() for r in recurrence(store)]) + "\n",
+                        encoding="utf-8")
         outputs["recurring facilities and organisations"] = path
         outputs["network view of Muhannad al-Ahmad"] = view(
             store, "Muhannad al-Ahmad", out_dir / "view-muhannad-al-ahmad.html")

@@ -99,7 +99,9 @@ EMPTY = "(no rows: nothing recorded matches the question and its filters)"
 
 def emit(fmt: str, data, headers: list[str], rows: list[list], before: list[str] = (),
          after: list[str] = ()) -> None:
-    """Print a result: JSON as is; otherwise notes before and after the table (not in CSV)."""
+    """Print a result: JSON as is (an answer, or a list of them, as its as_dict() gives it,
+    without that copy first: output.to_json); otherwise notes before and after the table
+    (not in CSV)."""
     if fmt == "json":
         click.echo(to_json(data))
         return
@@ -308,7 +310,7 @@ def chain(person, fmt, gap_days, include_confidential, config):
     if result.order_conflict:
         after.append("warning: the dates and the recorded sequence disagree; steps follow the "
                      "dates")
-    emit(fmt, result.as_dict(), ["#", "place", "dates", "events", "by", "confidence", "sources"],
+    emit(fmt, result, ["#", "place", "dates", "events", "by", "confidence", "sources"],
          rows, [f"{p['name']} ({p['uid']}) — status: {result.status}"], after)
 
 
@@ -324,7 +326,7 @@ def recurring(fmt, min_cases, filters, include_confidential, config):
         result = api.recurrence(store, minimum=min_cases, filters=filters,
                                 include_confidential=include_confidential)
     rows = [[r.cases, r.name, r.kind, ", ".join(r.roles), Cases(r.persons)] for r in result]
-    emit(fmt, [r.as_dict() for r in result], ["cases", "name", "kind", "role", "persons"], rows)
+    emit(fmt, result, ["cases", "name", "kind", "role", "persons"], rows)
 
 
 def _days(value) -> str:
@@ -355,13 +357,13 @@ def flows(fmt, stops, filters, include_confidential, config):
                 + [Cases(sorted({p["uid"]: p for r in s.roles.values() for p in r}.values(),
                                 key=lambda p: p["uid"]))]
                 for s in result.stops]
-        emit(fmt, result.as_dict(), ["cases", "facility", "kind", "first", "intermediate",
+        emit(fmt, result, ["cases", "facility", "kind", "first", "intermediate",
                                      "final", "only", "persons"], rows)
         return
     rows = [[f.cases, f.origin["name"], f.destination["name"], f.moves,
              _days(f.median_days), f"{f.timed}/{f.moves}", Cases(f.persons)]
             for f in result.flows]
-    emit(fmt, result.as_dict(), ["cases", "from", "to", "moves", "median days", "timed",
+    emit(fmt, result, ["cases", "from", "to", "moves", "median days", "timed",
                                  "persons"], rows)
 
 
@@ -400,7 +402,7 @@ def codetained(person, limit, every, fmt, include_confidential, config):
         if fmt == "csv":  # a CSV file holds no notes: say it on the terminal
             click.echo(note, err=True)
     after = [f"undated stay at {s.facility['name']}: not compared" for s in result.undated]
-    emit(fmt, result.as_dict(), ["certainty", "person", "uid", "facility", "together", "days",
+    emit(fmt, result, ["certainty", "person", "uid", "facility", "together", "days",
                                  "their stay"], rows, before, after)
 
 
@@ -423,7 +425,7 @@ def responsibility(fmt, filters, include_confidential, config):
                            for c in r.commanders)
         rows.append([r.cases, r.cases_with_subunits, r.name, r.kind, roles, periods,
                      " < ".join(p["name"] for p in r.parents), chiefs, Cases(r.persons)])
-    emit(fmt, [r.as_dict() for r in result],
+    emit(fmt, result,
          ["cases", "with sub-units", "name", "kind", "roles", "periods", "part of",
           "commanders", "persons"], rows)
 
@@ -448,7 +450,7 @@ def stats(fmt, filters, include_confidential, config):
     if result.not_counted:
         after.append(f"not counted (no custody event passes the filters): "
                      f"{', '.join(p['name'] for p in result.not_counted)}")
-    emit(fmt, result.as_dict(), ["by", "group", "cases", "persons"], rows, [result.summary],
+    emit(fmt, result, ["by", "group", "cases", "persons"], rows, [result.summary],
          after)
 
 
@@ -467,7 +469,7 @@ def search(text, fmt, limit, include_confidential, config):
     with api.connect(config) as store:
         result = api.search(store, text, limit=limit, include_confidential=include_confidential)
     rows = [[h.uid, h.kind, h.name, h.name_ar, h.matched] for h in result]
-    emit(fmt, [h.as_dict() for h in result], ["uid", "kind", "name", "arabic", "matched"], rows)
+    emit(fmt, result, ["uid", "kind", "name", "arabic", "matched"], rows)
 
 
 @cli.command()

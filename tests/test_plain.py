@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass, field
 
 import pytest
@@ -9,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conftest import EXAMPLE
+from custodygraph.output import to_json
 from custodygraph.ingest.run import ingest_file
 from custodygraph.queries.codetention import codetained
 from custodygraph.queries.custody import custody_chain
@@ -70,3 +72,17 @@ def test_every_answer_converts_as_asdict_would(example):
                *search(example, "Sednaya")]
     for answer in answers:
         assert repr(answer.as_dict()) == repr(asdict(answer))
+
+
+def test_every_answer_is_written_as_json_as_its_plain_data(example):
+    # the CLI hands some answers to output.to_json as they are (orjson writes dataclasses
+    # itself): the text must be that of their as_dict(), and json.dumps must agree
+    person = example.read("MATCH (p:Person) RETURN p.uid AS uid ORDER BY uid LIMIT 1")[0]["uid"]
+    answers = [statistics(example), flows(example), custody_chain(example, person),
+               codetained(example, person), recurring(example), responsibility(example),
+               search(example, "Sednaya")]
+    for answer in answers:
+        plain = ([a.as_dict() for a in answer] if isinstance(answer, list)
+                 else answer.as_dict())
+        assert to_json(answer) == to_json(plain) == json.dumps(plain, ensure_ascii=False,
+                                                                indent=2)
