@@ -648,7 +648,7 @@ RETURN t IS NULL AS missing, t.changed AS changed
 """
 # The table, written only while it carries the mark the lists were read under (the mark
 # goes in the same statement), or made only while there still is none. (Not one statement
-# with OPTIONAL MATCH: FalkorDB 4.x keeps the row of an OPTIONAL MATCH that found nothing
+# with OPTIONAL MATCH: FalkorDB 4.16 keeps the row of an OPTIONAL MATCH that found nothing
 # through a WITH ... WHERE that should drop it.)
 _TABLE_PROPERTIES = """
 SET c.changed = null, c.persons = $persons, c.size = $size, c.places = $places,
@@ -673,7 +673,7 @@ def refresh_case_table(store: Store) -> bool:
     Run at the end of every ingest, as ``refresh_stay_tables``. A table whose lists were
     written again while they were being read stays marked (and unread) until the next build.
     """
-    from custodygraph.queries.recurrence import (DERIVED_AT, DERIVED_BY, _derived_lists,
+    from custodygraph.queries.recurrence import (DERIVED_AT, DERIVED_BY, derived_lists,
                                                  case_table, indexed)
 
     (state,) = store.read(CASE_TABLE_STATE)
@@ -682,8 +682,8 @@ def refresh_case_table(store: Store) -> bool:
     joined = store.dialect.joined("members")
     at_rows, by_rows = read_together(store, [(DERIVED_AT.format(persons=joined), None),
                                              (DERIVED_BY.format(persons=joined), None)])
-    table = case_table(indexed({"place": _derived_lists(store, DERIVED_AT, at_rows),
-                                "responsible": _derived_lists(store, DERIVED_BY, by_rows)}))
+    table = case_table(indexed({"place": derived_lists(store, DERIVED_AT, at_rows),
+                                "responsible": derived_lists(store, DERIVED_BY, by_rows)}))
     if state["missing"]:
         store.write(FIRST_CASE_TABLE, table)
     else:

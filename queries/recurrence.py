@@ -256,8 +256,8 @@ def _derived_cases(store: Store, scope: set[str] | None, include_confidential: b
         at_rows, by_rows = read_together(store, [
             (DERIVED_AT.format(persons=d.joined("members")), None),
             (DERIVED_BY.format(persons=d.joined("members")), None)])
-        lists = indexed({"place": _derived_lists(store, DERIVED_AT, at_rows),
-                         "responsible": _derived_lists(store, DERIVED_BY, by_rows)})
+        lists = indexed({"place": derived_lists(store, DERIVED_AT, at_rows),
+                         "responsible": derived_lists(store, DERIVED_BY, by_rows)})
     lists = _scoped(lists, scope)
     every_one = every_case(store, include_confidential, every)
     cases = list(map(every_one.get, lists.everyone))
@@ -278,7 +278,7 @@ def _entry_lists(store: Store, filters: Filters, scope: set[str] | None, derived
     found: dict[str, list[tuple[str, list[str]]]] = {}
     for role, _, by_events, by_person in ROLES:
         found[role] = [(uid, [reps.get(p, p) for p in persons if scope is None or p in scope])
-                       for uid, persons in (_derived_lists(store, by_person) if derived
+                       for uid, persons in (derived_lists(store, by_person) if derived
                                             else ((row["uid"], row["persons"])
                                                   for row in store.read(by_events, params)))]
     lists = indexed(found)
@@ -286,7 +286,7 @@ def _entry_lists(store: Store, filters: Filters, scope: set[str] | None, derived
     return lists, [names[uid] for uid in lists.everyone]
 
 
-def _derived_lists(store: Store, query: str, rows: list[dict[str, Any]] | None = None
+def derived_lists(store: Store, query: str, rows: list[dict[str, Any]] | None = None
                    ) -> list[tuple[str, list[str]]]:
     """(entry uid, persons) from DERIVED_AT or DERIVED_BY (its joined answer ``rows``, read
     here unless given): joined lists where every one splits back whole, else the plain
