@@ -208,9 +208,11 @@ def _ranked(store: Store, lists: Lists, cases: list[dict[str, Any]], kind: str |
 
     found: dict[str, Recurring] = {}
     members: dict[str, Any] = {}
-    for role, entries, *_ in ROLES:
+    named = read_together(store, [(entries, {"uids": sorted(lists.roles[role])})
+                                  for role, entries, *_ in ROLES])
+    for (role, *_), rows in zip(ROLES, named):
         listed = lists.roles[role]
-        for row in store.read(entries, {"uids": sorted(listed)}):
+        for row in rows:
             if kind is not None and row["kind"] != kind:
                 continue  # the kind filter of the event queries, on the derived lists
             uid = row["uid"]

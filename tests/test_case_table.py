@@ -99,7 +99,7 @@ def test_a_store_without_a_table_reads_the_lists_until_the_next_ingest(store, tm
 
 
 def test_a_table_read_before_another_write_is_not_stored(store, tmp_path):
-    path = ingest_awkward(store, tmp_path, 24, 20)
+    ingest_awkward(store, tmp_path, 24, 20)
     before = dump(store)
     store.write("MATCH (t:CaseTable) SET t.changed = 'second'")
     # a build that read the lists under the mark 'first' must not store what it read
@@ -116,7 +116,7 @@ def test_a_table_read_before_another_write_is_not_stored(store, tmp_path):
 
 
 def test_every_write_of_custody_lists_marks_the_table(store, tmp_path):
-    path = ingest_awkward(store, tmp_path, 25, 20)
+    ingest_awkward(store, tmp_path, 25, 20)
     person = persons_of(store)[0]
     writer.rebuild_derived(store, [person])
     (mark,) = store.read(TABLE)
@@ -139,7 +139,7 @@ def test_uids_holding_the_separator_are_never_cut_from_the_table():
 
 
 def test_views_and_exports_leave_the_table_out(store, tmp_path):
-    path = ingest_awkward(store, tmp_path, 26, 10)
+    ingest_awkward(store, tmp_path, 26, 10)
     assert store.read(TABLE)
     graph = read_graph(store)
     assert not any("CaseTable" in node.labels for node in graph.nodes.values())

@@ -122,7 +122,7 @@ def test_a_mark_left_by_a_killed_run_is_read_around_then_built_again(store, tmp_
 
 
 def test_a_table_read_before_another_write_is_not_stored(store, tmp_path):
-    path = ingest_awkward(store, tmp_path, 13, 20)
+    ingest_awkward(store, tmp_path, 13, 20)
     before = dump(store)
     facility = sorted(tables_as_read(store))[0]
     store.write("MATCH (f:Facility {uid: $f}) SET f.stays_changed = 'second'", {"f": facility})
@@ -137,7 +137,7 @@ def test_a_table_read_before_another_write_is_not_stored(store, tmp_path):
 
 
 def test_views_and_exports_leave_the_tables_and_marks_out(store, tmp_path):
-    path = ingest_awkward(store, tmp_path, 14, 10)
+    ingest_awkward(store, tmp_path, 14, 10)
     store.write("MATCH (f:Facility) SET f.stays_changed = 'pending'")
     graph = read_graph(store)
     assert store.read(TABLE_ROWS)
@@ -197,7 +197,7 @@ def test_a_person_who_leaves_a_facility_leaves_its_table(store, tmp_path):
 
 def test_parts_of_another_build_than_their_list_are_not_read(store, tmp_path):
     """As when the tables were built again between the reading of the list and the parts."""
-    path = ingest_awkward(store, tmp_path, 15, 30)
+    ingest_awkward(store, tmp_path, 15, 30)
     person, mine = next((p, m) for p in persons_of(store)
                         for m in [codetention.stays(next(outlines(store, [p])).steps)]
                         if any(codetention._dated(s) for s in m))
