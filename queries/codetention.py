@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import hashlib
 import zlib
+from bisect import bisect_left
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -531,15 +532,46 @@ def chunk_of(key: int) -> str:
     return f"{klass}:{day >> CHUNK_BITS}"
 
 
+def _block_ranges(facility: str, lo: int, hi: int) -> list[tuple[int, int, int]]:
+    """(length class, first block, last block) of each key range of the days from ``lo``
+    to ``hi`` (-1: open) at ``facility``: where its stays that may meet them are."""
+    out = []
+    for first, last in key_ranges(facility, lo, hi, [0]):
+        klass, day = divmod(first % (32 * DAYS), DAYS)
+        out.append((klass, day >> CHUNK_BITS, (last % DAYS) >> CHUNK_BITS))
+    return out
+
+
 def chunks_meeting(facility: str, lo: int, hi: int) -> set[str]:
     """The parts of the facility's tables whose stays may meet the days from ``lo`` to
     ``hi`` (-1: open): those the key ranges of those days reach (``key_ranges``)."""
+    return {f"{klass}:{block}" for klass, first, last in _block_ranges(facility, lo, hi)
+            for block in range(first, last + 1)}
+
+
+def _by_class(chunks: Iterable[str]) -> dict[int, list[tuple[int, str]]]:
+    """The parts ``chunks`` (``klass:block``) by length class, each class's in the order of
+    their blocks."""
+    out: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    for chunk in chunks:
+        klass, block = chunk.split(":")
+        out[int(klass)].append((int(block), chunk))
+    for blocks in out.values():
+        blocks.sort()
+    return out
+
+
+def chunks_among(parts: dict[int, list[tuple[int, str]]], facility: str, lo: int, hi: int
+                 ) -> set[str]:
+    """Those of the parts there are (``_by_class``) that ``chunks_meeting`` names: found
+    by the blocks of each range, not by listing every block a long stay reaches."""
     out = set()
-    for first, last in key_ranges(facility, lo, hi, [0]):
-        klass, day = divmod(first % (32 * DAYS), DAYS)
-        last_day = last % DAYS
-        out.update(f"{klass}:{block}"
-                   for block in range(day >> CHUNK_BITS, (last_day >> CHUNK_BITS) + 1))
+    for klass, first, last in _block_ranges(facility, lo, hi):
+        blocks = parts.get(klass, ())
+        at = bisect_left(blocks, (first, ""))
+        while at < len(blocks) and blocks[at][0] <= last:
+            out.add(blocks[at][1])
+            at += 1
     return out
 
 
@@ -732,13 +764,16 @@ def table_ranking(store: Store, directory: list[dict[str, Any]],
         if row["changed"] is not None or row["build"] is None or row["unkeyed"]:
             return None
         builds[row["facility"]] = row["build"]
-        wanted[row["facility"]] = set(row["chunks"] or [])
+        try:
+            wanted[row["facility"]] = _by_class(row["chunks"] or [])
+        except (ValueError, AttributeError):  # not a list of parts as written
+            return None
     if any(stay["facility"] not in builds for stay, _ in asked):
         return None
     reads: dict[str, set[str]] = defaultdict(set)  # facility -> the parts to read
     for stay, reach in asked:
-        reads[stay["facility"]] |= wanted[stay["facility"]] & chunks_meeting(
-            stay["facility"], reach, stay["hi"])
+        reads[stay["facility"]] |= chunks_among(wanted[stay["facility"]], stay["facility"],
+                                                reach, stay["hi"])
     parts_of = {f: sorted(table_uid(f, c) for c in chunks) for f, chunks in reads.items()}
     statement = _chunks_statement(store.dialect)
     statements = [(statement, {"facilities": [[f, these[i::CHUNK_PARTS], builds[f]]

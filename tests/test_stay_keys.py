@@ -10,9 +10,10 @@ from datetime import date, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from custodygraph.queries.codetention import (DAYS, OPEN_BOTH, SLICES, UNKEYED, Stay, _key,
-                                              _reach_from, chunk_of, chunks_meeting,
-                                              key_ranges, slice_of, stay_days, stay_key)
+from custodygraph.queries.codetention import (CHUNK_BITS, DAYS, OPEN_BOTH, SLICES, UNKEYED,
+                                              Stay, _by_class, _key, _reach_from, chunk_of,
+                                              chunks_among, chunks_meeting, key_ranges,
+                                              slice_of, stay_days, stay_key)
 
 ZERO = date(1900, 1, 1)
 FACILITY = "facility:qadmus-transit-prison"
@@ -73,6 +74,12 @@ def test_a_stay_that_may_overlap_a_period_is_in_its_key_ranges(theirs, person, d
     # and in a part of the stay tables read for the period (codetention.chunks_meeting)
     if inside:
         assert chunk_of(key) in chunks_meeting(FACILITY, *mine), (key, mine)
+    # the parts a ranking reads among those there are: exactly those chunks_meeting names
+    there = {chunk_of(key)} | {chunk_of(data.draw(st.sampled_from(ranges))[0])}
+    there |= {f"{k}:{b}" for k, b in data.draw(st.lists(
+        st.tuples(st.integers(0, 31), st.integers(0, DAYS >> CHUNK_BITS)), max_size=20))}
+    assert chunks_among(_by_class(there), FACILITY, *mine) == \
+        there & chunks_meeting(FACILITY, *mine)
     # the key is in the ranges of its person's slice, never in those of another slice
     for part in range(SLICES):
         if any(a <= key <= b for a, b in key_ranges(FACILITY, *mine, [part])):
