@@ -47,7 +47,8 @@ from typing import Any, Iterable
 from custodygraph.graph.store import Store, read_together
 from custodygraph.ingest.vocabulary import HELD_TYPES
 from custodygraph.queries.custody import Step, merged_outline, merged_outlines, outlines
-from custodygraph.queries.filters import CASE_MARK, case_entry, case_list, marked_entry
+from custodygraph.queries.filters import (CASE_MARK, SCAN_ABOVE, case_entry, case_list,
+                                          case_list_statement, cases_of, marked_entry)
 from custodygraph.queries.lists import SEPARATOR, nested, strings
 from custodygraph.queries.persons import find_person
 from custodygraph.queries.plain import as_plain
@@ -1003,10 +1004,17 @@ def ranked(store: Store, uid: str, mine: list[Stay], limit: int,
         tops[name] = sorted(tops[name], key=lambda top: (-top[1], top[0]))[:max(limit, 0)]
     listed = [u for name in ("certain", "possible") for u, _ in tops[name]]
     chosen = [u for u in listed if u not in merged.overlaps]  # ranked by a table or the store
+    # their stays and every listed person's case entry, read at once
+    wanted = set(listed) | {uid}
+    statements = [(THEIR_STAYS, {"uids": chosen, "facilities": facilities})]
+    if len(wanted) <= SCAN_ABOVE:
+        statements.append(case_list_statement(wanted))
+    their, *persons = read_together(store, statements)
+    names = (cases_of(persons[0], wanted, include_confidential) if persons
+             else case_list(store, wanted, include_confidential))
     found: dict[tuple[str, str], tuple[list[str], list[str]]] = {}
-    if chosen:
-        for row in store.read(THEIR_STAYS, {"uids": chosen, "facilities": facilities}):
-            found[(row["uid"], row["facility"])] = (row["events"] or [], row["stays"] or [])
+    for row in their:
+        found[(row["uid"], row["facility"])] = (row["events"] or [], row["stays"] or [])
     overlaps: dict[str, list[Overlap]] = {u: [] for u in chosen}
     try:
         for a in dated:
@@ -1022,7 +1030,6 @@ def ranked(store: Store, uid: str, mine: list[Stay], limit: int,
                                       or _level(overlaps[other]) != (name, days)):
                 return None  # the store's ranking is not what the stays say
     overlaps |= {u: merged.overlaps[u] for u in listed if u in merged.overlaps}
-    names = case_list(store, set(listed) | {uid}, include_confidential)
     certain, possible = _ranking(overlaps, names)
     return Codetention(names[uid], dated, certain, possible,
                        [s for s in mine if not _dated(s)], totals["certain"],

@@ -310,17 +310,24 @@ def case_list(store: Store, uids, include_confidential: bool = False) -> dict[st
 
     A case that stands for a group of persons also carries its ``group_size``.
     """
-    out = {}
     wanted = uids if isinstance(uids, (set, frozenset)) else set(uids)
     if len(wanted) > SCAN_ABOVE:
         every = every_case(store, include_confidential)
         return {uid: every[uid] for uid in wanted if uid in every}
-    rows = store.read(PERSONS, {"uids": sorted(wanted)})
-    for row in rows:
-        if row["uid"] not in wanted:
-            continue
-        out[row["uid"]] = case_entry(row, include_confidential)
-    return out
+    return cases_of(store.read(*case_list_statement(wanted)), wanted, include_confidential)
+
+
+def case_list_statement(wanted: set[str]) -> tuple[str, dict[str, Any]]:
+    """The statement ``case_list`` reads the persons ``wanted`` with (at most SCAN_ABOVE of
+    them), for a caller to read with others at once; ``cases_of`` reads its rows."""
+    return PERSONS, {"uids": sorted(wanted)}
+
+
+def cases_of(rows: list[dict[str, Any]], wanted: set[str], include_confidential: bool = False
+             ) -> dict[str, dict[str, Any]]:
+    """``case_list`` of the persons ``wanted`` from the rows of ``case_list_statement``."""
+    return {row["uid"]: case_entry(row, include_confidential)
+            for row in rows if row["uid"] in wanted}
 
 
 def marked_entry(uid: str, name: str, mark: str,
