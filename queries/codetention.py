@@ -631,10 +631,15 @@ class _Table:
         # the uids stay in the text, as UTF-8 (where a newline is one byte, never part of
         # another character), and are cut out only for the persons an overlap names
         text = persons.encode("utf-8")
-        self._bytes = np.frombuffer(text + b"\0", dtype=np.uint8)
-        cuts = np.flatnonzero(self._bytes[:-1] == ord(TABLE_SEPARATOR))
+        raw = np.frombuffer(text, dtype=np.uint8)
+        cuts = np.flatnonzero(raw == ord(TABLE_SEPARATOR))
         self._starts = np.concatenate(([0], cuts + 1))
         self._ends = np.concatenate((cuts, [len(text)]))
+        # zeros after the text, as many as the longest uid has bytes: a window of that
+        # width fits from the start of every uid
+        longest = int((self._ends - self._starts).max(initial=0))
+        self._bytes = np.zeros(len(text) + max(longest, 1), dtype=np.uint8)
+        self._bytes[:len(text)] = raw
         # a uid holding a separator makes more pieces than edges; one holding a zero byte
         # could not be told from a shorter one among fixed-width keys
         self.whole = (len(self._starts) == edges or not edges and not text) \
@@ -644,12 +649,15 @@ class _Table:
         """The uids of the persons of ``edges`` (a numpy array of edge numbers) as a numpy
         array of UTF-8 bytes, which sort as the uids do."""
         import numpy as np
+        from numpy.lib.stride_tricks import sliding_window_view
 
-        starts, ends = self._starts[edges], self._ends[edges]
-        width = max(int((ends - starts).max(initial=0)), 1)
-        at = starts[:, None] + np.arange(width)
-        at = np.where(at < ends[:, None], at, len(self._bytes) - 1)  # past the end: the 0
-        return np.ascontiguousarray(self._bytes[at]).view(f"S{width}").ravel()
+        starts = self._starts[edges]
+        lengths = self._ends[edges] - starts
+        width = max(int(lengths.max(initial=0)), 1)
+        # the bytes from each uid's start, as wide as the longest, zero past its end
+        out = sliding_window_view(self._bytes, width)[starts]
+        out[np.arange(width) >= lengths[:, None]] = 0
+        return out.view(f"S{width}").ravel()
 
 
 def _chunks_statement(d: Any) -> str:
@@ -734,15 +742,23 @@ def _hashed(keys):
 
 
 def _numbered(keys):
-    """(a number for each of ``keys``, the first index of each number): equal numbers for
+    """(a number for each of ``keys``, an index of a key of each number): equal numbers for
     equal keys only. ``keys`` is a numpy array of byte strings; they are numbered by their
     hash (``_hashed``), and should two different keys share one, by the keys themselves."""
     import numpy as np
 
-    _, first, codes = np.unique(_hashed(keys), return_index=True, return_inverse=True)
-    if not (keys[first][codes.reshape(-1)] == keys).all():
+    hashed = _hashed(keys)
+    order = np.argsort(hashed)
+    ranked = hashed[order]
+    new = np.ones(ranked.size, dtype=bool)  # where a number starts, in the order of hashes
+    new[1:] = ranked[1:] != ranked[:-1]
+    codes = np.empty(ranked.size, dtype=np.intp)
+    codes[order] = np.cumsum(new) - 1
+    first = order[new]  # one index of each number
+    if not (keys[first][codes] == keys).all():
         _, first, codes = np.unique(keys, return_index=True, return_inverse=True)
-    return codes.reshape(-1), first
+        codes = codes.reshape(-1)
+    return codes, first
 
 
 def table_ranking(store: Store, directory: list[dict[str, Any]],

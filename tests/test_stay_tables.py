@@ -7,6 +7,8 @@ from __future__ import annotations
 from unittest import mock
 
 import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
 
 from graphdump import dump
 from rankings import ranked_both
@@ -214,3 +216,35 @@ def test_persons_are_told_apart_even_when_their_hashes_are_not():
             codes, first = codetention._numbered(keys)
         assert [keys[first][c] for c in codes] == keys.tolist()
         assert len(set(codes.tolist())) == 3
+
+
+uid_text = st.text(st.characters(blacklist_characters="\n\0", blacklist_categories=("Cs",)),
+                   max_size=12)
+
+
+@given(uids=st.lists(uid_text, max_size=30), data=st.data())
+def test_any_uids_are_cut_out_whole_for_any_edges(uids, data):
+    read = codetention._read_table([codetention.stay_table(uids, [[0, 1, -1, -1]] * len(uids))])
+    assert read is not None
+    edges = data.draw(st.lists(st.integers(0, max(len(uids) - 1, 0)),
+                               max_size=40 if uids else 0))
+    keys = read.keys(np.array(edges, dtype=np.intp))
+    assert keys.tolist() == [uids[e].encode("utf-8") for e in edges]
+
+
+@given(keys=st.lists(st.sampled_from([b"p:a", b"p:b", b"p:ab", b"p:abc", b"", b"q"]),
+                     max_size=40),
+       buckets=st.sampled_from([1, 2, 3, 2 ** 64 - 1]))
+def test_numbers_are_equal_exactly_for_equal_keys(keys, buckets):
+    """Whatever the hashes collide on (few buckets: many different keys share a hash)."""
+    keys = np.array(keys, dtype="S5") if keys else np.zeros(0, dtype="S1")
+    real = codetention._hashed
+    with mock.patch.object(codetention, "_hashed",
+                           lambda k: real(k) % np.uint64(buckets)):
+        codes, first = codetention._numbered(keys)
+    assert codes.tolist() == [codes[i] for i in range(keys.size)]
+    for i in range(keys.size):
+        assert keys[first[codes[i]]] == keys[i]
+        for j in range(keys.size):
+            assert (codes[i] == codes[j]) == (keys[i] == keys[j])
+    assert len(first) == len(set(keys.tolist()))
