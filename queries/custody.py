@@ -209,11 +209,6 @@ def _prefer_facility(event: dict[str, Any], place: dict[str, Any] | None) -> Non
         event["place"] = place
 
 
-def _before(a: dict[str, Any], b: dict[str, Any]) -> bool:
-    """Whether ``a`` certainly ends before ``b`` begins."""
-    return bool(a["latest"] and b["earliest"] and a["latest"] < b["earliest"])
-
-
 def order_events(events: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], bool]:
     """Order events by date bounds, then by explicit sequence; report a contradiction.
 
@@ -224,15 +219,20 @@ def order_events(events: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], bo
     """
     by_uid = {e["uid"]: e for e in events}
     after: dict[str, list[str]] = {uid: [] for uid in by_uid}
+    # a comes before b when it certainly ends before b begins, or when neither certainly
+    # does and a's sequence is lower (written out: a chain compares every pair of events)
     for a in events:
+        a_earliest, a_latest, a_sequence = a["earliest"], a["latest"], a["sequence"]
+        successors = after[a["uid"]]
         for b in events:
             if a is b:
                 continue
-            if _before(a, b):
-                after[a["uid"]].append(b["uid"])
-            elif (not _before(b, a) and a["sequence"] is not None and b["sequence"] is not None
-                  and a["sequence"] < b["sequence"]):
-                after[a["uid"]].append(b["uid"])
+            if a_latest and b["earliest"] and a_latest < b["earliest"]:
+                successors.append(b["uid"])
+            elif not (b["latest"] and a_earliest and b["latest"] < a_earliest) \
+                    and a_sequence is not None and b["sequence"] is not None \
+                    and a_sequence < b["sequence"]:
+                successors.append(b["uid"])
 
     def key(uid: str):
         e = by_uid[uid]
