@@ -40,7 +40,7 @@ def _ingest(home: Path, path: Path) -> tuple[float, int]:
     env = {**os.environ, "CUSTODYGRAPH_HOME": str(home)}
     env.pop("NEO4J_URI", None)
     started = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "custodygraph.cli", "ingest", str(path),
+    proc = subprocess.Popen([sys.executable, "-m", "custodygraph", "ingest", str(path),
                              "--quiet", "--json"], env=env, stdout=subprocess.DEVNULL)
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - started
@@ -61,7 +61,7 @@ def _measure(work: Path, path: Path) -> tuple[float, int, int, int, float]:
         aof = sum(f.stat().st_size for f in (home / "appendonlydir").iterdir())
         again, _ = _ingest(home, path)
     finally:
-        subprocess.run([sys.executable, "-m", "custodygraph.cli", "db", "stop", "--data-dir",
+        subprocess.run([sys.executable, "-m", "custodygraph", "db", "stop", "--data-dir",
                         str(home)], check=False, stdout=subprocess.DEVNULL)
     return wall, peak_kb, server_kb, aof, again
 

@@ -62,7 +62,7 @@ def fmt(value, spec: str = ",.0f", unit: str = "") -> str:
 
 def cli() -> list[str]:
     script = Path(sys.executable).with_name("custodygraph")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "custodygraph.cli"]
+    return [str(script)] if script.exists() else [sys.executable, "-m", "custodygraph"]
 
 
 def run_child(argv: list[str], env: dict) -> tuple[float, int]:

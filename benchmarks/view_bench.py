@@ -148,7 +148,7 @@ def browser_draw(page_path: Path) -> bool:
 def _cli(home: Path, *args: str, **options) -> subprocess.CompletedProcess:
     env = {**os.environ, "CUSTODYGRAPH_HOME": str(home)}
     env.pop("NEO4J_URI", None)
-    return subprocess.run([sys.executable, "-m", "custodygraph.cli", *args], env=env,
+    return subprocess.run([sys.executable, "-m", "custodygraph", *args], env=env,
                           check=True, **options)
 
 

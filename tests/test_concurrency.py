@@ -16,7 +16,7 @@ from graphdump import dump
 
 def command(home, *args):
     env = {**os.environ, "CUSTODYGRAPH_HOME": str(home), "NEO4J_URI": ""}
-    return subprocess.Popen([sys.executable, "-m", "custodygraph.cli", *map(str, args)],
+    return subprocess.Popen([sys.executable, "-m", "custodygraph", *map(str, args)],
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 

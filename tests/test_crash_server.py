@@ -28,7 +28,7 @@ COUNT_EVENTS = "MATCH (e:Event) RETURN count(e) AS n"
 
 def _ingest(home: Path, path: Path) -> subprocess.Popen:
     env = {**os.environ, "CUSTODYGRAPH_HOME": str(home), "NEO4J_URI": ""}
-    return subprocess.Popen([sys.executable, "-m", "custodygraph.cli", "ingest", str(path),
+    return subprocess.Popen([sys.executable, "-m", "custodygraph", "ingest", str(path),
                              "--quiet"], env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE, text=True)
 

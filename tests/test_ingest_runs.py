@@ -76,7 +76,7 @@ def test_edited_file_updates_only_the_changed_rows(run, store, tmp_path):
 
 def _spawn_ingest(home, path):
     env = {**os.environ, "CUSTODYGRAPH_HOME": str(home), "NEO4J_URI": ""}
-    return subprocess.Popen([sys.executable, "-m", "custodygraph.cli", "ingest", str(path),
+    return subprocess.Popen([sys.executable, "-m", "custodygraph", "ingest", str(path),
                              "--quiet"], env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
 
@@ -138,7 +138,7 @@ def test_killed_flat_ingest_converges_on_rerun(tmp_path_factory):
     env = {**os.environ, "CUSTODYGRAPH_HOME": str(home), "NEO4J_URI": ""}
 
     def spawn():
-        return subprocess.Popen([sys.executable, "-m", "custodygraph.cli", "ingest", str(path),
+        return subprocess.Popen([sys.executable, "-m", "custodygraph", "ingest", str(path),
                                  "--quiet", "--allow-new"], env=env,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 

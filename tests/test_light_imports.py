@@ -65,3 +65,38 @@ def test_the_neo4j_classes_are_there_when_asked_for(data_dir):
     )
     _, heavy = run_python(code, data_dir)
     assert "neomodel" in heavy and "neo4j" in heavy
+
+
+def test_the_command_sets_its_start_up_aside_and_collects_as_usual(loaded, data_dir):
+    """The command's start-up is loaded with the collector paused and frozen (never scanned
+    again); the command itself then runs with the collector on."""
+    code = (
+        "import gc, sys\n"
+        "from custodygraph import cli\n"
+        "from custodygraph import __main__ as entry\n"
+        "seen = {}\n"
+        "def command():\n"
+        "    seen.update(enabled=gc.isenabled(), frozen=gc.get_freeze_count(),\n"
+        "                store='custodygraph.graph.falkor' in sys.modules)\n"
+        "    cli.cli.main(['chain', 'sd-2021-02-09-06', '--format', 'json'],\n"
+        "                 standalone_mode=False)\n"
+        "cli.main = command\n"
+        "entry.main()\n"
+        "import json; print(); print(json.dumps(seen))\n"
+    )
+    out, heavy = run_python(code, data_dir)
+    answer, _, seen = out.rstrip("\n").rpartition("\n")
+    assert json.loads(answer)["person"]["uid"] == "person:sd-2021-02-09-06"
+    seen = json.loads(seen)
+    assert seen["enabled"] and seen["store"] and seen["frozen"] > 10_000, seen
+    assert heavy == []
+
+
+def test_python_dash_m_runs_the_command(loaded, data_dir):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEO4J_")}
+    env["CUSTODYGRAPH_HOME"] = str(data_dir)
+    done = subprocess.run([sys.executable, "-m", "custodygraph", "chain", "sd-2021-02-09-06",
+                           "--format", "json"], env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["person"]["uid"] == "person:sd-2021-02-09-06"
