@@ -140,8 +140,9 @@ def _plain(cell: list) -> Any:
         return None
     if kind == 3:  # integer
         return value if type(value) is int else int(value)
-    if kind == 6:  # list
-        return [_plain(item) for item in value]
+    if kind == 6:  # list: of texts mostly (uids, dates), read without a call each
+        return [item if kind == 2 and type(item) is str else _plain([kind, item])
+                for kind, item in value]
     if kind == 4:  # boolean
         return (value.decode() if isinstance(value, bytes) else value) == "true"
     if kind == 5:  # float
@@ -159,7 +160,9 @@ def _reply_rows(graph, reply: list) -> list[dict[str, Any]]:
     names = [col[1] if isinstance(col, (list, tuple)) else col for col in reply[0]]
     names = [n.decode() if isinstance(n, bytes) else n for n in names]
     try:
-        return [dict(zip(names, map(_plain, row))) for row in reply[1]]
+        return [dict(zip(names, [value if kind == 2 and type(value) is str
+                                 else _plain([kind, value]) for kind, value in row]))
+                for row in reply[1]]
     except _NotPlain:
         return _rows(QueryResult(graph, reply))
 
