@@ -26,6 +26,7 @@ from typing import Any
 
 from custodygraph.errors import InvalidFilter
 from custodygraph.graph.store import Store, read_together
+from custodygraph.queries.plain import collector_paused
 from custodygraph.ingest.vocabulary import CONFIDENCE, EVENT_SYNONYMS, EVENT_TYPES, choose
 from custodygraph.queries import redact
 from custodygraph.queries.lists import strings
@@ -281,6 +282,7 @@ def every_case_statements(dialect: Any, joined: bool = True
             (MARKED_CASES, None)]
 
 
+@collector_paused
 def every_case(store: Store, include_confidential: bool = False,
                rows: list[list[dict[str, Any]]] | None = None) -> dict[str, dict[str, Any]]:
     """The case entry of every person, by uid, from the rows of ``every_case_statements``

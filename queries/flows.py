@@ -34,7 +34,7 @@ from custodygraph.queries.custody import (Outline, Step, merged_outlines, outlin
                                           summary_of)
 from custodygraph.queries.filters import (Filters, case_list, check, event_matches,
                                           keeps_every_event, person_scope, source_events)
-from custodygraph.queries.plain import as_plain
+from custodygraph.queries.plain import as_plain, collector_paused
 from custodygraph.queries.recurrence import FACILITIES
 from custodygraph.queries.resolve import cluster_members, clusters
 
@@ -93,6 +93,7 @@ def _facility_steps(steps: list[Step], keep) -> list[Step]:
             if s.place and s.place.get("kind") not in (None, "location") and keep(s)]
 
 
+@collector_paused
 def flows(store: Store, *, filters: Filters | None = None,
           include_confidential: bool = False) -> Flows:
     """Moves between facilities, weighted by persons, with their median time; and each

@@ -21,7 +21,7 @@ from custodygraph.queries.filters import (EVENT_FILTER, Filters, case_list, chec
                                           every_case, every_case_statements, keeps_every_event,
                                           person_scope)
 from custodygraph.queries.lists import SEPARATOR, strings
-from custodygraph.queries.plain import as_plain
+from custodygraph.queries.plain import as_plain, collector_paused
 
 # Each entry comes with the list of its persons' uids, and its count is the length of that
 # list, so no number can stray from its cases. No count() is asked of the engine (FalkorDB
@@ -93,6 +93,7 @@ class Recurring:
         return as_plain(self)
 
 
+@collector_paused
 def recurring(store: Store, *, minimum: int = 1, filters: Filters | None = None,
               include_confidential: bool = False) -> list[Recurring]:
     """Facilities and organisations ranked by the number of distinct persons they recur for.

@@ -34,7 +34,7 @@ from custodygraph.queries import redact
 from custodygraph.queries.filters import (EVENT_FILTER, Filters, case_list, check,
                                           event_params, period_label, person_scope)
 from custodygraph.queries.lists import read_joined
-from custodygraph.queries.plain import as_plain
+from custodygraph.queries.plain import as_plain, collector_paused
 from custodygraph.queries.resolve import clusters
 
 #: how many PART_OF steps up the hierarchy is followed
@@ -124,6 +124,7 @@ def _overlaps(span, earliest: str | None, latest: str | None) -> bool:
            (lo is None or latest is None or latest >= lo)
 
 
+@collector_paused
 def responsibility(store: Store, *, filters: Filters | None = None,
                    include_confidential: bool = False) -> list[Responsible]:
     """Units and branches that arrested or held persons, by role and period, with their

@@ -33,7 +33,7 @@ from custodygraph.queries.custody import (STATUS_BODY, STATUS_DIED, STATUS_HELD,
 from custodygraph.queries.filters import (EVENT_FILTER, REGION_DEPTH, Filters, case_list,
                                           check, event_params, keeps_every_event, period_label,
                                           person_scope)
-from custodygraph.queries.plain import as_plain
+from custodygraph.queries.plain import as_plain, collector_paused
 from custodygraph.queries.resolve import cluster_members, clusters
 
 COUNTED = """
@@ -92,6 +92,7 @@ def _number(n: int, one: str, many: str) -> str:
     return f"{n} {one if n == 1 else many}"
 
 
+@collector_paused
 def statistics(store: Store, *, filters: Filters | None = None,
                include_confidential: bool = False) -> Statistics:
     """Counts of detained or disappeared persons by status, region and period, each with its

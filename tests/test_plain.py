@@ -86,3 +86,30 @@ def test_every_answer_is_written_as_json_as_its_plain_data(example):
                  else answer.as_dict())
         assert to_json(answer) == to_json(plain) == json.dumps(plain, ensure_ascii=False,
                                                                 indent=2)
+
+
+def test_the_collector_is_paused_while_an_answer_is_built_and_then_resumed():
+    import gc
+
+    from custodygraph.queries.plain import collector_paused
+
+    seen = []
+
+    @collector_paused
+    def build(fail=False):
+        seen.append(gc.isenabled())
+        if fail:
+            raise ValueError("refused")
+        return "answer"
+
+    assert gc.isenabled()
+    assert build() == "answer" and seen == [False] and gc.isenabled()
+    with pytest.raises(ValueError):
+        build(fail=True)
+    assert seen == [False, False] and gc.isenabled()
+    gc.disable()  # paused by the caller already: left paused
+    try:
+        assert build() == "answer" and not gc.isenabled()
+    finally:
+        gc.enable()
+    assert build.__name__ == "build"
