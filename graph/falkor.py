@@ -141,8 +141,8 @@ def _plain(cell: list) -> Any:
     if kind == 3:  # integer
         return value if type(value) is int else int(value)
     if kind == 6:  # list: of texts mostly (uids, dates), read without a call each
-        return [item if kind == 2 and type(item) is str else _plain([kind, item])
-                for kind, item in value]
+        return [item if item_kind == 2 and type(item) is str else _plain([item_kind, item])
+                for item_kind, item in value]
     if kind == 4:  # boolean
         return (value.decode() if isinstance(value, bytes) else value) == "true"
     if kind == 5:  # float
