@@ -46,6 +46,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Iterable, Mapping
 
+from custodygraph.queries.plain import collector_paused
+
 #: a pair of names at or above this score is proposed for review (measured on
 #: tests/data/name_pairs.csv; see docs/names.md)
 DEFAULT_THRESHOLD = 0.85
@@ -738,6 +740,7 @@ def _block_key(token: Token) -> str:
     return skeleton
 
 
+@collector_paused  # some 700,000 proposals and their evidence for 150,000 persons
 def candidate_pairs(persons: Iterable[Any], threshold: float = DEFAULT_THRESHOLD,
                     ) -> list[tuple[str, str, float, dict]]:
     """Pairs of persons whose names are alike enough for a human to review.
