@@ -119,9 +119,14 @@ def _stats(result) -> WriteStats:
     )
 
 
+def _names(header: list) -> list[str]:
+    """The column names of a reply's header ([type, name] pairs, or names)."""
+    names = [col[1] if isinstance(col, (list, tuple)) else col for col in header]
+    return [n.decode() if isinstance(n, bytes) else n for n in names]
+
+
 def _rows(result) -> list[dict[str, Any]]:
-    names = [col[1] if isinstance(col, (list, tuple)) else col for col in result.header]
-    names = [n.decode() if isinstance(n, bytes) else n for n in names]
+    names = _names(result.header)
     return [dict(zip(names, row)) for row in result.result_set]
 
 
@@ -157,8 +162,7 @@ def _reply_rows(graph, reply: list) -> list[dict[str, Any]]:
     if not reply or isinstance(reply[0], redis.exceptions.ResponseError) \
             or isinstance(reply[-1], redis.exceptions.ResponseError) or len(reply) < 3:
         return _rows(QueryResult(graph, reply))
-    names = [col[1] if isinstance(col, (list, tuple)) else col for col in reply[0]]
-    names = [n.decode() if isinstance(n, bytes) else n for n in names]
+    names = _names(reply[0])
     try:
         return [dict(zip(names, [value if kind == 2 and type(value) is str
                                  else _plain([kind, value]) for kind, value in row]))
