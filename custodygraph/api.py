@@ -66,11 +66,14 @@ def ingest(store: Store, path: str | Path, *, dry_run: bool = False,
 def chain(store: Store, person: str, *, include_confidential: bool = False,
           gap_days: int | None = None) -> Chain:
     """The custody chain of a person given by uid, name or alias, with its gaps, conflicting
-    reports, final status and when the person was last seen."""
+    reports, final status and when the person was last seen. Unless
+    ``include_confidential``, its free text is scrubbed of every protected person's names."""
     from custodygraph.queries.custody import GAP_DAYS, custody_chain
+    from custodygraph.queries.redact import Scrubber
 
     return custody_chain(store, person, include_confidential=include_confidential,
-                         gap_days=GAP_DAYS if gap_days is None else gap_days)
+                         gap_days=GAP_DAYS if gap_days is None else gap_days,
+                         scrub=None if include_confidential else Scrubber.of_store(store))
 
 
 def recurrence(store: Store, *, minimum: int = 1, filters: Filters | None = None,

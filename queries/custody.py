@@ -54,6 +54,15 @@ EVENTS = """
 UNWIND $uids AS u
 MATCH (p:Person {uid: u})-[:SUBJECT_OF]->(e:Event)""" + _EVENT_DETAILS + "RETURN" + _EVENT_COLUMNS
 
+# the names and flags of the persons of a SAME_AS cluster: the cluster is protected when any
+# of them is, and free text is scrubbed of every name it has
+MEMBERS = """
+UNWIND $uids AS u
+MATCH (p:Person {uid: u})
+RETURN p.uid AS uid, p.name AS name, p.name_ar AS name_ar, p.aliases AS aliases,
+       p.protected AS protected
+"""
+
 # The whole chain of one person in one statement: the person (looked up by uid), the persons
 # one SAME_AS edge away, and one row per event, place, organisation and source (the event
 # columns are EVENTS's). A person with no event gives one row whose event columns are null.
@@ -164,8 +173,14 @@ class Chain:
 
 
 def _events(rows: list[dict[str, Any]], include_confidential: bool) -> list[dict[str, Any]]:
-    """One dict per event from rows that repeat it per organisation and source."""
+    """One dict per event from rows that repeat it per organisation and source; confidential
+    sources are numbered in the order of their uids (redact.SourceIds)."""
     events: dict[str, dict[str, Any]] = {}
+    ids = None if include_confidential else redact.SourceIds()
+    if ids is not None:
+        for uid in sorted({row["source_uid"] for row in rows if row["source_uid"]
+                           and redact.flagged(row["source_confidential"])}):
+            ids.shown(uid, True)
     for row in rows:
         event = events.get(row["uid"])
         place = None
@@ -193,9 +208,10 @@ def _events(rows: list[dict[str, Any]], include_confidential: bool) -> list[dict
                 "uid": row["source_uid"], "title": row["source_title"],
                 "publisher": row["source_publisher"], "date": row["source_date"],
                 "kind": row["source_kind"], "confidential": row["source_confidential"],
-            }, include_confidential)
+            }, include_confidential, ids)
     for event in events.values():
         event["organizations"] = sorted(event["organizations"].values(), key=lambda o: o["uid"])
+        # by the uid shown: a confidential source's place among the others says nothing
         event["sources"] = sorted(event["sources"].values(), key=lambda s: s["uid"])
     return list(events.values())
 
@@ -413,7 +429,7 @@ def _report(event: dict[str, Any]) -> dict[str, Any]:
 
 
 def custody_chain(store: Store, person: str, *, include_confidential: bool = False,
-                  gap_days: int = GAP_DAYS) -> Chain:
+                  gap_days: int = GAP_DAYS, scrub: redact.Scrubber | None = None) -> Chain:
     """The ordered custody steps of ``person`` (a uid, name or alias).
 
     Each step has its place, the organisations responsible, the earliest and latest dates,
@@ -421,6 +437,11 @@ def custody_chain(store: Store, person: str, *, include_confidential: bool = Fal
     and the lowest confidence among its events. The chain also lists its gaps (more than
     ``gap_days`` days without a record, or an undated step), its conflicting reports, the
     final status with the event that settled it, and when the person was last seen.
+
+    Unless ``include_confidential``, the free text of a protected person's chain (notes, date
+    wordings, source titles) is scrubbed of the person's names, and of every name ``scrub``
+    knows: ``api.chain`` passes one of every protected person of the store
+    (``redact.Scrubber.of_store``), since any note may name one.
     """
     rows = store.read(CHAIN, {"uid": person})  # most often a uid: one statement in all
     if not rows:
@@ -431,18 +452,25 @@ def custody_chain(store: Store, person: str, *, include_confidential: bool = Fal
             "name_ar": head["person_name_ar"], "aliases": head["person_aliases"],
             "hometown": head["hometown"], "group_size": head["person_group_size"]}
     members = [uid]
+    persons = [info]
     if head["same_as"]:  # merged by a reviewer: the events of the whole SAME_AS cluster
         from custodygraph.queries.resolve import cluster_of
 
         members = cluster_of(store, uid, head["same_as"])
-        rows = store.read(EVENTS, {"uids": members})
+        rows, persons = store.read_many([(EVENTS, {"uids": members}),
+                                         (MEMBERS, {"uids": members})])
+    # a merged record that is protected protects the whole cluster
+    protected = any(redact.flagged(p["protected"]) for p in persons)
     events, conflict = order_events(_events([r for r in rows if r["uid"] is not None],
                                             include_confidential))
+    if protected and not include_confidential:  # the notes may name the person
+        _scrub(events, redact.Scrubber(persons))
+    if scrub is not None and not include_confidential:
+        _scrub(events, scrub)
     start = next((i for i, e in enumerate(events) if e["type"] in CUSTODY_TYPES), len(events))
     background = [{k: e[k] for k in ("uid", "type", "earliest", "latest", "date_text")}
                   | {"place": e["place"], "organizations": e["organizations"]}
                   for e in events[:start]]
-    protected = redact.flagged(info["protected"])
     shown = {
         "uid": uid,
         "name": redact.person_name(info["name"], protected, include_confidential),
@@ -459,6 +487,17 @@ def custody_chain(store: Store, person: str, *, include_confidential: bool = Fal
     return Chain(shown, steps, background, status, conflict, gaps=find_gaps(steps, gap_days),
                  conflicts=find_conflicts(steps), status_event=_brief(settled),
                  last_seen=last_seen(events))
+
+
+def _scrub(events: list[dict[str, Any]], scrub: redact.Scrubber) -> None:
+    """Replace the names ``scrub`` knows in the free text of ``events``: notes, date
+    wordings, and the titles and publishers of their sources."""
+    for event in events:
+        event["notes"], event["date_text"] = scrub.text(event["notes"]), scrub.text(
+            event["date_text"])
+        for src in event["sources"]:
+            src["title"], src["publisher"] = scrub.text(src["title"]), scrub.text(
+                src["publisher"])
 
 
 def _bulk_events(rows: Iterable[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:

@@ -56,11 +56,11 @@ def find_person(store: Store, query: str) -> dict:
 
 def _one_per_cluster(store: Store, rows: list[dict]) -> list[dict]:
     """Matches that a reviewer merged (SAME_AS, queries.resolve) count as one person: the
-    one with the smallest uid of each cluster is kept."""
+    representative's row is kept when it is among them, else the smallest uid's."""
     from custodygraph.queries.resolve import clusters
 
     reps = clusters(store)
     kept: dict[str, dict] = {}
-    for row in sorted(rows, key=lambda r: r["uid"]):
+    for row in sorted(rows, key=lambda r: (reps.get(r["uid"], r["uid"]) != r["uid"], r["uid"])):
         kept.setdefault(reps.get(row["uid"], row["uid"]), row)
     return list(kept.values())

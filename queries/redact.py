@@ -6,6 +6,9 @@ is built from query results (tables, JSON, views) is redacted by default.
 
 from __future__ import annotations
 
+import re
+from typing import Iterable
+
 CONFIDENTIAL_SOURCE = "[confidential source]"
 PROTECTED_PERSON = "[protected person]"
 
@@ -30,8 +33,9 @@ def flagged_cypher(expression: str) -> str:
     return f"NOT coalesce({expression} = false, {expression} IS NULL)"
 
 
-def source(row: dict, include_confidential: bool) -> dict:
-    """A source as outputs show it: a confidential one keeps its uid, type and date only."""
+def source(row: dict, include_confidential: bool, ids: SourceIds | None = None) -> dict:
+    """A source as outputs show it: a confidential one keeps its type and date only, and its
+    id as ``ids`` shows it (its own uid when ``ids`` is None)."""
     out = {
         "uid": row.get("uid"),
         "title": row.get("title"),
@@ -43,7 +47,37 @@ def source(row: dict, include_confidential: bool) -> dict:
     if out["confidential"] and not include_confidential:
         out["title"] = CONFIDENTIAL_SOURCE
         out["publisher"] = None
+        if ids is not None:
+            out["uid"] = ids.shown(out["uid"], True)
     return out
+
+
+#: how a confidential source's id is shown: its uid can be made from its title (a flat
+#: file names sources by title), so outputs number them within each answer instead
+CONFIDENTIAL_SOURCE_ID = "confidential-source"
+
+
+class SourceIds:
+    """The ids an answer shows for its sources: a confidential source's uid is replaced by
+    ``confidential-source-N``, numbered in the order the answer first meets them; other
+    uids are shown as they are.
+
+    >>> ids = SourceIds()
+    >>> ids.shown("source:testimony-of-a", True), ids.shown("source:report", False)
+    ('confidential-source-1', 'source:report')
+    >>> ids.shown("source:testimony-of-b", "yes"), ids.shown("source:testimony-of-a", True)
+    ('confidential-source-2', 'confidential-source-1')
+    """
+
+    def __init__(self) -> None:
+        self.numbers: dict[str, str] = {}
+
+    def shown(self, uid: str | None, confidential: object) -> str | None:
+        if uid is None or not flagged(confidential):
+            return uid
+        if uid not in self.numbers:
+            self.numbers[uid] = f"{CONFIDENTIAL_SOURCE_ID}-{len(self.numbers) + 1}"
+        return self.numbers[uid]
 
 
 def person_name(name: str | None, protected: object, include_confidential: bool) -> str:
@@ -55,3 +89,91 @@ def person_name(name: str | None, protected: object, include_confidential: bool)
     if flagged(protected) and not include_confidential:
         return PROTECTED_PERSON
     return name or ""
+
+
+def names_pattern(names: Iterable[str]) -> re.Pattern:
+    """One case-insensitive pattern for any of ``names``, preferring the longest name that
+    matches at a place.
+
+    The names are merged into a tree of shared beginnings, so a text is read once whatever
+    the number of names: an alternation of a thousand names in a row took over 0.1 ms per
+    short text, forty times as long.
+
+    >>> names_pattern(["Ahmad", "Ahmad Bassam", "Abu Ali"]).sub("X", "ahmad bassam met ABU ALI")
+    'X met X'
+    """
+    names = sorted({n for n in names if n}, key=len, reverse=True)
+    if not names:
+        return re.compile(r"(?!)")  # matches nothing
+    tree: dict[str, dict] = {}
+    for name in names:
+        node = tree
+        for ch in name:
+            low = ch.lower()
+            node = node.setdefault(low if len(low) == 1 else ch, {})
+        node[""] = {}
+
+    def branch(node: dict[str, dict]) -> str:
+        text = ""
+        while True:  # a run of single letters needs no group
+            keys = [k for k in node if k]
+            if len(keys) != 1 or "" in node:
+                break
+            text += re.escape(keys[0])
+            node = node[keys[0]]
+        if not keys:
+            return text
+        # each alternative starts with its own letter; a name that ends here is tried
+        # last (the group is optional and greedy), so the longest name wins
+        alternatives = "|".join(re.escape(k) + branch(node[k]) for k in keys)
+        group = f"(?:{alternatives})" if len(keys) > 1 else alternatives
+        return text + (f"(?:{group})?" if "" in node else group)
+
+    try:
+        return re.compile(branch(tree), re.IGNORECASE)
+    except (RecursionError, re.error):  # names nested too deep for a tree: one by one
+        return re.compile("|".join(re.escape(n) for n in names), re.IGNORECASE)
+
+
+#: every protected person's uid and names (a scan of the persons: read once per output)
+PROTECTED_NAMES = """
+MATCH (p:Person) WHERE """ + flagged_cypher("p.protected") + """
+RETURN p.uid AS uid, p.name AS name, p.name_ar AS name_ar, p.aliases AS aliases
+"""
+
+#: names shorter than this are not looked for in free text (they would hit ordinary words)
+SHORTEST_NAME = 3
+
+
+def names_of(persons: Iterable[dict]) -> list[str]:
+    """The names, Arabic names and aliases of ``persons`` (dicts with ``name``, ``name_ar``
+    and ``aliases``) that free text is searched for."""
+    return sorted({n for p in persons for n in (p.get("name"), p.get("name_ar"),
+                                                 *(p.get("aliases") or []))
+                   if n and len(n.strip()) >= SHORTEST_NAME}, key=len, reverse=True)
+
+
+class Scrubber:
+    """Free text with the names of some protected persons replaced by PROTECTED_PERSON.
+
+    >>> Scrubber([{"name": "Ahmad Bassam", "aliases": ["Abu Bassam"]}]).text(
+    ...     "ABU BASSAM saw Ahmad Bassam")
+    '[protected person] saw [protected person]'
+    >>> Scrubber([]).text("Ahmad Bassam"), Scrubber([{"name": "Al"}]).text(None)
+    ('Ahmad Bassam', None)
+    """
+
+    def __init__(self, persons: Iterable[dict]):
+        self.names = names_of(persons)
+        self.pattern = names_pattern(self.names) if self.names else None
+
+    def text(self, value):
+        if self.pattern is None or not isinstance(value, str):
+            return value
+        return self.pattern.sub(PROTECTED_PERSON, value)
+
+    @classmethod
+    def of_store(cls, store) -> "Scrubber":
+        """A scrubber of every protected person's names in ``store`` (one scan of the
+        persons: at a million events, 4,488 protected persons of 150,000, 20-80 ms)."""
+        return cls(store.read(PROTECTED_NAMES))

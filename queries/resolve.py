@@ -11,7 +11,9 @@ needs, and records what the reviewer decides, in the graph:
   provenance. The Person nodes and their events stay untouched, so the merge is reversible.
 
 Queries see a cluster (a connected component of ``SAME_AS`` edges) as one person; the
-cluster's representative is its smallest uid (``clusters``).
+cluster's representative is its smallest uid, or, when any member is protected, the smallest
+uid among its protected members (``clusters``): a protected record merged with an open one
+is then shown as protected, never under the open one's name.
 """
 
 from __future__ import annotations
@@ -58,11 +60,12 @@ EVIDENCE = f"""
 UNWIND $uids AS u
 MATCH (p:{_PERSON} {{uid: u}})-[:{_SUBJECT_OF}]->(e:{_EVENT})
 OPTIONAL MATCH (e)-[:{_SOURCED_FROM}]->(s:{_SOURCE})
-RETURN p.uid AS person, e.uid AS event, s.uid AS source
+RETURN p.uid AS person, e.uid AS event, s.uid AS source, s.confidential AS confidential
 """
 SAME_AS_EDGES = f"""
 MATCH (a:{_PERSON})-[r:{_SAME_AS}]->(b:{_PERSON})
-RETURN a.uid AS a, b.uid AS b
+RETURN a.uid AS a, b.uid AS b, {redact.flagged_cypher("a.protected")} AS a_protected,
+       {redact.flagged_cypher("b.protected")} AS b_protected
 """
 # answered from the engine's count of relationships by type, without reading the persons
 SAME_AS_COUNT = f"MATCH ()-[r:{_SAME_AS}]->() RETURN count(r) AS n"
@@ -120,7 +123,8 @@ def candidate_id(a: str, b: str) -> str:
 
 
 def clusters(store: Store) -> dict[str, str]:
-    """The representative (smallest uid) of every person in a SAME_AS cluster.
+    """The representative of every person in a SAME_AS cluster: the smallest uid among its
+    protected members if it has any, else its smallest uid.
 
     Persons in no cluster are absent: ``clusters(store).get(uid, uid)``. The components are
     computed in Python from the SAME_AS edges (human decisions, so few), which needs no
@@ -137,14 +141,27 @@ def clusters(store: Store) -> dict[str, str]:
             x = parent[x]
         return x
 
+    protected = set()
     for row in store.read(SAME_AS_EDGES):
+        protected.update(u for u, flag in ((row["a"], row["a_protected"]),
+                                           (row["b"], row["b_protected"])) if flag)
         ra, rb = root(row["a"]), root(row["b"])
         if ra != rb:
             parent[max(ra, rb)] = min(ra, rb)
     members: dict[str, list[str]] = {}
     for uid in list(parent):
         members.setdefault(root(uid), []).append(uid)
-    return {uid: min(group) for group in members.values() for uid in group}
+    return {uid: representative(group, protected)
+            for group in members.values() for uid in group}
+
+
+def representative(group: list[str], protected: set[str]) -> str:
+    """The uid a cluster is shown under (see ``clusters``).
+
+    >>> representative(["b", "a", "c"], set()), representative(["b", "a", "c"], {"c", "b"})
+    ('a', 'b')
+    """
+    return min((u for u in group if u in protected), default=None) or min(group)
 
 
 def cluster_members(reps: dict[str, str]) -> dict[str, list[str]]:
@@ -228,14 +245,27 @@ def _pairs(store: Store, threshold: float) -> tuple[list[tuple], dict[str, dict]
     return candidate_pairs(persons.values(), threshold), persons
 
 
-def _evidence(store: Store, uids: list[str]) -> dict[str, tuple[set, set]]:
+def _evidence(store: Store, uids: list[str]) -> tuple[dict[str, tuple[set, set]], set[str]]:
+    """The events and sources of each person, and which of those sources are confidential."""
     found: dict[str, tuple[set, set]] = {u: (set(), set()) for u in uids}
+    confidential = set()
     for row in store.read(EVIDENCE, {"uids": uids}):
         events, sources = found[row["person"]]
         events.add(row["event"])
         if row["source"]:
             sources.add(row["source"])
-    return found
+            if redact.flagged(row["confidential"]):
+                confidential.add(row["source"])
+    return found, confidential
+
+
+def _shared_sources(shared: set[str], confidential: set[str],
+                    include_confidential: bool) -> list[str]:
+    """The sources two persons share, confidential ones numbered (redact.SourceIds)."""
+    if include_confidential:
+        return sorted(shared)
+    ids = redact.SourceIds()
+    return [ids.shown(uid, uid in confidential) for uid in sorted(shared)]
 
 
 def _shown(person: dict[str, Any], include_confidential: bool) -> dict[str, Any]:
@@ -262,7 +292,11 @@ def candidates(store: Store, *, threshold: float | None = None, include_decided:
     rows, persons = _pairs(store, DEFAULT_THRESHOLD if threshold is None else threshold)
     reviews = _reviews(store)
     reps = clusters(store)
-    evidence = _evidence(store, sorted({u for a, b, _, _ in rows for u in (a, b)}))
+    evidence, confidential = _evidence(store, sorted({u for a, b, _, _ in rows
+                                                      for u in (a, b)}))
+    # reviewers' notes may name a protected person
+    scrub = None if include_confidential else redact.Scrubber(
+        p for p in persons.values() if redact.flagged(p["protected"]))
     out = []
     for a, b, score, found in rows:
         cid = candidate_id(a, b)
@@ -283,16 +317,22 @@ def candidates(store: Store, *, threshold: float | None = None, include_decided:
             cid, score, [_shown(pa, include_confidential), _shown(pb, include_confidential)],
             {**found, "names": names,
              "shared_events": sorted(events_a & events_b),
-             "shared_sources": sorted(sources_a & sources_b)},
-            status, _public(active), [_public(r) for r in history]))
+             "shared_sources": _shared_sources(sources_a & sources_b, confidential,
+                                               include_confidential)},
+            status, _public(active, scrub), [_public(r, scrub) for r in history]))
     return out
 
 
-def _public(review: dict[str, Any] | None) -> dict[str, Any] | None:
+def _public(review: dict[str, Any] | None,
+            scrub: redact.Scrubber | None = None) -> dict[str, Any] | None:
+    """A review as outputs show it, its notes scrubbed of protected names by ``scrub``."""
     if review is None:
         return None
-    return {k: review[k] for k in ("uid", "decision", "decided_by", "decided_at", "score",
-                                   "note", "active", "undone_by", "undone_at", "undo_note")}
+    out = {k: review[k] for k in ("uid", "decision", "decided_by", "decided_at", "score",
+                                  "note", "active", "undone_by", "undone_at", "undo_note")}
+    if scrub is not None:
+        out["note"], out["undo_note"] = scrub.text(out["note"]), scrub.text(out["undo_note"])
+    return out
 
 
 @dataclass

@@ -47,9 +47,9 @@ def test_chain_as_markdown(loaded):
         "| # | place | dates | events | by | confidence | sources |\n"
         "| --- | --- | --- | --- | --- | --- | --- |\n"
         "| 1 | (place unknown) | 2020-11-01/2020-11-30 | arrest | Military patrol (unit not "
-        f"named) | medium | {SD}; [confidential source] |\n"
+        f"named) | medium | [confidential source]; {SD} |\n"
         "| 2 | (place unknown) | 2020-11-01/.. | disappearance |  | medium | "
-        f"{SD}; [confidential source] |\n"
+        f"[confidential source]; {SD} |\n"
         "\n- last seen: arrest 2020-11-01/2020-11-30\n")
 
 

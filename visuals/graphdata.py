@@ -32,6 +32,7 @@ from typing import Any, Iterable
 from custodygraph.graph import schema
 from custodygraph.graph.store import Store
 from custodygraph.queries import redact
+from custodygraph.queries.redact import names_pattern
 
 # every node but the derived lookup structures (schema.INDEX_LABELS)
 ALL_NODES = ("MATCH (n) WHERE "
@@ -55,9 +56,18 @@ RETURN a.uid AS source, b.uid AS target, labels(b) AS target_labels, type(r) AS 
 """
 
 # a flag of any value but false hides (queries.redact.flagged)
-PROTECTED = """
-MATCH (p:Person) WHERE """ + redact.flagged_cypher("p.protected") + """
+PROTECTED = redact.PROTECTED_NAMES
+# the names and events of persons a reviewer merged (SAME_AS) with a protected person: the
+# whole cluster is hidden as the protected one is
+TWINS = """
+UNWIND $uids AS u
+MATCH (p:Person {uid: u})
 RETURN p.uid AS uid, p.name AS name, p.name_ar AS name_ar, p.aliases AS aliases
+"""
+TWIN_EVENTS = """
+UNWIND $uids AS u
+MATCH (p:Person {uid: u})-[:SUBJECT_OF]->(e:Event)
+RETURN DISTINCT e.uid AS uid
 """
 CONFIDENTIAL = ("MATCH (s:Source) WHERE " + redact.flagged_cypher("s.confidential")
                 + " RETURN s.uid AS uid")
@@ -74,6 +84,8 @@ LOOKUP_LABELS = ("Person", "Event", "Source", "Facility", "Organization", "Locat
 ANCESTOR_DEPTH = 6
 #: free-text properties in which a protected person's names are replaced
 FREE_TEXT = ("notes", "date_text", "title")
+#: the free text of reviewers' decisions (MATCH_REVIEW and SAME_AS edges)
+REVIEW_TEXT = ("note", "undo_note")
 
 PROTECTED_ID = "protected-person"
 CONFIDENTIAL_ID = "confidential-source"
@@ -473,48 +485,6 @@ def read_around(store: Store, persons: set[str], events: set[str]) -> Graph:
 
 
 # --- redaction ------------------------------------------------------------------------------
-def names_pattern(names: Iterable[str]) -> re.Pattern:
-    """One case-insensitive pattern for any of ``names``, preferring the longest name that
-    matches at a place.
-
-    The names are merged into a tree of shared beginnings, so a text is read once whatever
-    the number of names: an alternation of a thousand names in a row took over 0.1 ms per
-    short text, forty times as long.
-
-    >>> names_pattern(["Ahmad", "Ahmad Bassam", "Abu Ali"]).sub("X", "ahmad bassam met ABU ALI")
-    'X met X'
-    """
-    names = sorted({n for n in names if n}, key=len, reverse=True)
-    if not names:
-        return re.compile(r"(?!)")  # matches nothing
-    tree: dict[str, dict] = {}
-    for name in names:
-        node = tree
-        for ch in name:
-            low = ch.lower()
-            node = node.setdefault(low if len(low) == 1 else ch, {})
-        node[""] = {}
-
-    def branch(node: dict[str, dict]) -> str:
-        text = ""
-        while True:  # a run of single letters needs no group
-            keys = [k for k in node if k]
-            if len(keys) != 1 or "" in node:
-                break
-            text += re.escape(keys[0])
-            node = node[keys[0]]
-        if not keys:
-            return text
-        # each alternative starts with its own letter; a name that ends here is tried
-        # last (the group is optional and greedy), so the longest name wins
-        alternatives = "|".join(re.escape(k) + branch(node[k]) for k in keys)
-        group = f"(?:{alternatives})" if len(keys) > 1 else alternatives
-        return text + (f"(?:{group})?" if "" in node else group)
-
-    try:
-        return re.compile(branch(tree), re.IGNORECASE)
-    except (RecursionError, re.error):  # names nested too deep for a tree: one by one
-        return re.compile("|".join(re.escape(n) for n in names), re.IGNORECASE)
 
 
 class Redactor:
@@ -532,15 +502,18 @@ class Redactor:
         self._pattern: re.Pattern | None = None
         if store is not None and not include_confidential:
             persons = store.read(PROTECTED)
+            events = store.read(PROTECTED_EVENTS)
+            twins = _twins(store, {r["uid"] for r in persons})
+            if twins:
+                persons += store.read(TWINS, {"uids": twins})
+                events += store.read(TWIN_EVENTS, {"uids": twins})
             self._assign(PROTECTED_ID, (r["uid"] for r in persons))
             self._assign(CONFIDENTIAL_ID, (r["uid"] for r in store.read(CONFIDENTIAL)))
-            self._assign(PROTECTED_EVENT_ID, (r["uid"] for r in store.read(PROTECTED_EVENTS)))
+            self._assign(PROTECTED_EVENT_ID, (r["uid"] for r in events))
             self.protected = {r["uid"] for r in persons}
             self.confidential = {u for u, a in self.aliases.items()
                                  if a.startswith(CONFIDENTIAL_ID)}
-            names = {n for r in persons for n in (r["name"], r["name_ar"], *(r["aliases"] or []))
-                     if n and len(n.strip()) >= 3}
-            self.names = sorted(names, key=len, reverse=True)
+            self.names = redact.names_of(persons)
             if self.names:
                 self._pattern = names_pattern(self.names)
 
@@ -611,6 +584,9 @@ class Redactor:
         for key in ("events", "sources"):
             if isinstance(out.get(key), list):
                 out[key] = [self.uid(v) for v in out[key]]
+        for key in REVIEW_TEXT:  # a reviewer's note may name a protected person
+            if isinstance(out.get(key), str):
+                out[key] = self.text(out[key])
         return out
 
     def graph(self, graph: Graph) -> Graph:
@@ -646,6 +622,15 @@ class Redactor:
                 e.props = self.edge_props(e.props)
         graph.redacted = self.redacting
         return graph
+
+
+def _twins(store: Store, protected: set[str]) -> list[str]:
+    """The persons not protected themselves whom a reviewer merged (SAME_AS) with a protected
+    person: their cluster's representative is protected (queries.resolve.clusters)."""
+    from custodygraph.queries.resolve import clusters
+
+    reps = clusters(store)
+    return sorted(u for u, rep in reps.items() if rep in protected and u not in protected)
 
 
 def redacted_graph(store: Store, graph: Graph, include_confidential: bool = False) -> Graph:

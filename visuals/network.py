@@ -306,8 +306,8 @@ def person_view(chain: Chain, *, include_confidential: bool = False,
         for org in event.get("organizations") or []:
             b.edge(me, org_node(org), f"{event['type']}\n{dates(event['earliest'], event['latest'])}",
                    f"before custody: {event['type']}\n{dates(event['earliest'], event['latest'])}"
-                   + (f"\n“{event['date_text']}”" if event.get("date_text") and not hidden
-                      else ""),
+                   + (f"\n“{redactor.text(event['date_text'])}”"
+                      if event.get("date_text") and not hidden else ""),
                    dashes=True, color="#aaaaaa")
 
     previous = me

@@ -36,6 +36,41 @@ def filters_record(filters) -> dict[str, Any]:
             if v not in (None, (), [], "")}
 
 
+# the confidential flags of the sources a --source text may name (queries.filters.SOURCE)
+SOURCE_FLAGS = (
+    "MATCH (s:Source) WHERE s.uid = $text OR s.uid = $uid OR s.title = $text "
+    "RETURN s.confidential AS confidential"
+)
+
+
+def shown_filters(store: Store, filters, include_confidential: bool):
+    """``filters`` as outputs record and print them: a source filter that names a
+    confidential source (by title or id) reads "[confidential source]"."""
+    from dataclasses import replace
+
+    from custodygraph.ingest.keys import make_uid
+    from custodygraph.queries import redact
+
+    if filters is None or not filters.source or include_confidential:
+        return filters
+    rows = store.read(SOURCE_FLAGS, {"text": filters.source,
+                                     "uid": make_uid("source", filters.source)})
+    if any(redact.flagged(r["confidential"]) for r in rows):
+        return replace(filters, source=redact.CONFIDENTIAL_SOURCE)
+    return filters
+
+
+def _source_words(command: list[str] | None, filters, shown) -> list[str] | None:
+    """The command line with the words of a --source that named a confidential source
+    replaced, as ``shown_filters`` replaced it."""
+    if command is None or filters is None or shown is None or shown.source == filters.source:
+        return command
+    secret = filters.source
+    return [shown.source if word == secret else
+            f"{word.split('=', 1)[0]}={shown.source}" if word.startswith("--source=")
+            and word.split("=", 1)[1] == secret else word for word in command]
+
+
 def _command(command: list[str] | None, include_confidential: bool, secret: str | None,
              shown: str | None) -> list[str] | None:
     """The command line, with the words that named a protected person replaced."""
@@ -115,10 +150,11 @@ def _build_view(store, what, target, redactor, filters, limit, include_confident
     if what == "cases":
         graph = redactor.graph(read_cases(store, filters))
         limit = network.DEFAULT_LIMIT if limit is None else limit
-        view = network.entity_view(graph, "Case set" + _filter_title(filters),
-                                   f"cases({_filter_text(filters)})", limit=limit,
+        shown = shown_filters(store, filters, include_confidential)
+        view = network.entity_view(graph, "Case set" + _filter_title(shown),
+                                   f"cases({_filter_text(shown)})", limit=limit,
                                    redacted=redactor.redacting)
-        return view, {"function": "cases", "filters": filters_record(filters),
+        return view, {"function": "cases", "filters": filters_record(shown),
                       "limit": limit}, (None, None)
     if what == "all":
         limit = network.DEFAULT_LIMIT if limit is None else limit
@@ -203,7 +239,8 @@ def write_view(store: Store, what: str, output: str | Path, target: str | None =
                                                   limit=limit,
                                                   include_confidential=include_confidential)
         write_html(view, path)
-    words = _command(command, include_confidential, secret, shown)
+    words = _source_words(_command(command, include_confidential, secret, shown), filters,
+                          shown_filters(store, filters, include_confidential))
     manifest.record([path], _provenance(store, words, query), fmt="html",
                     redacted=view.redacted,
                     counts={"nodes": len(view.nodes), "edges": len(view.edges)})
@@ -220,6 +257,7 @@ def write_diagram(store: Store, what: str, output: str | Path, target: str | Non
     path = manifest.file_target(output)
     fmt = diagrams.output_format(path, fmt)
     secret = shown = None
+    filters_shown = shown_filters(store, filters, include_confidential)
     source = manifest.store_label(store)
     redacted = not include_confidential
     if what == "timeline":
@@ -238,24 +276,24 @@ def write_diagram(store: Store, what: str, output: str | Path, target: str | Non
         from custodygraph.queries.flows import flows
 
         result = flows(store, filters=filters, include_confidential=include_confidential)
-        text = _filter_text(filters)
+        text = _filter_text(filters_shown)
         places = {p["uid"] for f in result.flows for p in (f.origin, f.destination)}
         diagrams.flows_diagram(result, path, fmt=fmt, redacted=redacted,
                                arabic=arabic_names(store, places),
                                source=f"custody chains in {source}"
                                       + (f"; filters: {text}" if text else ""))
-        query = {"function": "flows", "filters": filters_record(filters)}
+        query = {"function": "flows", "filters": filters_record(filters_shown)}
         counts = {"flows": len(result.flows)}
     elif what == "recurring":
         from custodygraph.queries.recurrence import recurring
 
         result = recurring(store, filters=filters, include_confidential=include_confidential)
-        text = _filter_text(filters)
+        text = _filter_text(filters_shown)
         diagrams.recurring_diagram(result, path, fmt=fmt, redacted=redacted,
                                    arabic=arabic_names(store, [r.uid for r in result]),
                                    source=f"custody events in {source}"
                                           + (f"; filters: {text}" if text else ""))
-        query = {"function": "recurring", "filters": filters_record(filters)}
+        query = {"function": "recurring", "filters": filters_record(filters_shown)}
         counts = {"entries": len(result)}
     elif what in VIEWS:
         with gc_paused():
@@ -267,7 +305,8 @@ def write_diagram(store: Store, what: str, output: str | Path, target: str | Non
         counts = {"nodes": len(view.nodes), "edges": len(view.edges)}
     else:
         raise OutputError(f"unknown diagram {what!r}; choose one of {', '.join(DIAGRAMS)}")
-    words = _command(command, include_confidential, secret, shown)
+    words = _source_words(_command(command, include_confidential, secret, shown), filters,
+                          filters_shown)
     manifest.record([path], _provenance(store, words, query), fmt=fmt, redacted=redacted,
                     counts=counts)
     return path
@@ -293,9 +332,10 @@ def write_export(store: Store, fmt: str, output: str | Path, *, filters=None,
     redactor = Redactor(store, include_confidential)
     whole = filters is None or filters.is_empty()
     graph = redactor.graph(read_graph(store) if whole else read_cases(store, filters))
+    shown = shown_filters(store, filters, include_confidential)
     query = {"function": "whole graph" if whole else "cases",
-             "filters": filters_record(filters)}
-    provenance = _provenance(store, command, query)
+             "filters": filters_record(shown)}
+    provenance = _provenance(store, _source_words(command, filters, shown), query)
     meta = {"query": query, "store": provenance.store}
     if fmt in FOLDER_EXPORTS:
         folder = manifest.folder_target(output)
