@@ -7,6 +7,7 @@ is built from query results (tables, JSON, views) is redacted by default.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Iterable
 
 CONFIDENTIAL_SOURCE = "[confidential source]"
@@ -153,8 +154,24 @@ def names_of(persons: Iterable[dict]) -> list[str]:
                    if n and len(n.strip()) >= SHORTEST_NAME}, key=len, reverse=True)
 
 
+#: characters whose case-insensitive matching is plain ``str.lower`` equality: ASCII and the
+#: Arabic blocks (which have no case). A text or name with any other character is matched
+#: by the whole pattern, whose IGNORECASE also equates such pairs as "K" (Kelvin) and "k".
+_LOWER_EXACT = re.compile(
+    "[^\x00-\x7f\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")
+
+
+@lru_cache(maxsize=256)
+def _pattern_of(names: tuple[str, ...]) -> re.Pattern:
+    return names_pattern(names)
+
+
 class Scrubber:
     """Free text with the names of some protected persons replaced by PROTECTED_PERSON.
+
+    A text is matched against the few names it can hold (those whose lowercase it
+    contains), so that a scrubber of thousands of names costs no long pattern to build; the
+    answer is the one ``names_pattern`` of every name gives.
 
     >>> Scrubber([{"name": "Ahmad Bassam", "aliases": ["Abu Bassam"]}]).text(
     ...     "ABU BASSAM saw Ahmad Bassam")
@@ -165,15 +182,24 @@ class Scrubber:
 
     def __init__(self, persons: Iterable[dict]):
         self.names = names_of(persons)
-        self.pattern = names_pattern(self.names) if self.names else None
+        # (name, its lowercase) where lowercase containment decides, else (name, None)
+        self._keys = [(n, None if _LOWER_EXACT.search(n) else n.lower()) for n in self.names]
 
     def text(self, value):
-        if self.pattern is None or not isinstance(value, str):
+        if not self.names or not isinstance(value, str):
             return value
-        return self.pattern.sub(PROTECTED_PERSON, value)
+        if _LOWER_EXACT.search(value):
+            pattern = _pattern_of(tuple(self.names))
+        else:
+            low = value.lower()
+            found = tuple(n for n, key in self._keys if key is None or key in low)
+            if not found:
+                return value
+            pattern = _pattern_of(found)
+        return pattern.sub(PROTECTED_PERSON, value)
 
     @classmethod
     def of_store(cls, store) -> "Scrubber":
         """A scrubber of every protected person's names in ``store`` (one scan of the
-        persons: at a million events, 4,488 protected persons of 150,000, 20-80 ms)."""
+        persons: at a million events, 4,488 protected persons of 150,000, about 60 ms)."""
         return cls(store.read(PROTECTED_NAMES))

@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from custodygraph.queries.redact import CONFIDENTIAL_SOURCE, PROTECTED_PERSON
 
@@ -260,3 +262,26 @@ def test_a_source_filter_naming_a_confidential_source_is_not_echoed(cases, tmp_p
           "--output", folder / "b.json")
     text = written(folder)
     assert "report-7" in text and title in text
+
+
+# --- the scrubber: the few names a text can hold, the answer of all of them ------------------
+NAME_CHARS = list("abkKsS iI-'") + ["\u212a", "\u017f", "\u0130", "\u0131", "\u00e9", "\u00c9",
+                                     "\u0633", "\u0645", "\ufe8d"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(names=st.lists(st.text(st.sampled_from(NAME_CHARS), min_size=3, max_size=6),
+                      min_size=1, max_size=10),
+       text=st.text(st.sampled_from(NAME_CHARS + ["x", "."]), max_size=40))
+# letters that match other letters only under the pattern's own case rules: a long s, a
+# dotted capital I, a Kelvin sign
+@example(names=["sab"], text="x \u017fab x")
+@example(names=["iab"], text="\u0130ab")
+@example(names=["kab"], text=".\u212aAB")
+@example(names=["\u017fab"], text="SAB")
+def test_the_scrubber_replaces_what_the_pattern_of_every_name_replaces(names, text):
+    from custodygraph.queries.redact import Scrubber, names_of, names_pattern
+
+    persons = [{"name": n} for n in names]
+    expected = names_pattern(names_of(persons)).sub(PROTECTED_PERSON, text)
+    assert Scrubber(persons).text(text) == expected
