@@ -23,6 +23,11 @@ from custodygraph.graph.store import DEFAULT_BATCH, WriteStats, chunks
 GRAPH_NAME = "custodygraph"
 #: how long an append-only rewrite may take before we report it
 REWRITE_TIMEOUT = 1800.0
+#: an ingest compacts the append-only file when this much has been appended since the last
+#: compaction. A restart replays what was appended (with the indexes of the snapshot in
+#: place): at a million events, 36.9 MB of ingest writes replayed in 1.3 s; compacting takes
+#: 2.3-5.5 s there, which a small ingest no longer pays.
+COMPACT_ABOVE = 64 * 2**20
 
 
 #: JSON text is a Cypher literal that FalkorDB reads back exactly, as long as it holds no
@@ -347,10 +352,24 @@ class FalkorStore:
         return done
 
     def after_ingest(self) -> None:
-        """Compact the append-only file and wait, so a restart loads a snapshot, not a replay."""
+        """Compact the append-only file and wait, when more than COMPACT_ABOVE bytes have
+        been appended since the last compaction: a restart loads the snapshot and replays
+        at most that much."""
+        self.flush()
+        with _lost_connection():
+            if self.appended() > COMPACT_ABOVE:
+                self._compact()
+
+    def compact(self) -> None:
+        """Compact the append-only file now and wait for it."""
         self.flush()
         with _lost_connection():
             self._compact()
+
+    def appended(self) -> int:
+        """Bytes of the append-only file written since its last compaction."""
+        info = self.db.connection.info("persistence")
+        return max(0, int(info.get("aof_current_size", 0)) - int(info.get("aof_base_size", 0)))
 
     def _compact(self) -> None:
         import time

@@ -15,6 +15,8 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import EXAMPLE
+
+ROOT = Path(__file__).resolve().parent.parent
 from custodygraph.cli import cli
 from custodygraph.graph.embedded import PIDFILE, SOCKET, EmbeddedServer
 
@@ -66,8 +68,10 @@ def test_write_acknowledged_after_compaction_survives_sigkill(home):
     """A write made after the append-only rewrite lives only in the incremental file."""
     from custodygraph.graph.falkor import FalkorStore
 
-    invoke(home, "ingest", EXAMPLE)  # ends with a compaction
+    invoke(home, "ingest", EXAMPLE)
     store = FalkorStore(home)
+    store.compact()
+    assert store.appended() < 1024
     store.write("MERGE (s:Source {uid: $uid}) SET s.title = $t, s.kind = 'report'",
                 {"uid": "source:after-compaction", "t": "written after the rewrite"})
     os.kill(server_pid(home), signal.SIGKILL)
@@ -77,6 +81,37 @@ def test_write_acknowledged_after_compaction_survives_sigkill(home):
                       {"uid": "source:after-compaction"})
     assert rows == [{"t": "written after the rewrite"}]
     store.close()
+
+
+def test_a_small_ingest_is_replayed_whole_after_sigkill(home):
+    """Below COMPACT_ABOVE an ingest leaves its writes in the incremental file: a restart
+    replays them onto the snapshot and gives the same graph, property for property."""
+    from custodygraph.graph.falkor import COMPACT_ABOVE, FalkorStore
+    from graphdump import dump
+
+    invoke(home, "ingest", EXAMPLE)
+    store = FalkorStore(home)
+    store.compact()  # a snapshot under what follows
+    invoke(home, "ingest", ROOT / "tests" / "data" / "samadi-second-record.yaml")
+    appended = store.appended()
+    assert 0 < appended < COMPACT_ABOVE  # not compacted: the writes wait in the file
+    before = dump(store)
+    os.kill(server_pid(home), signal.SIGKILL)
+    wait_dead(server_pid(home))
+    store = FalkorStore(home)
+    assert dump(store) == before and len(before[0]) > 50
+    store.close()
+
+
+def test_an_ingest_past_the_threshold_compacts(home, monkeypatch):
+    from custodygraph import api
+    from custodygraph.config import Config
+    from custodygraph.graph import falkor
+
+    monkeypatch.setattr(falkor, "COMPACT_ABOVE", 0)
+    with api.connect(Config(data_dir=home), install=True) as store:
+        api.ingest(store, EXAMPLE)
+        assert store.appended() < 1024
 
 
 def test_stale_pid_and_socket_files_are_recovered(home):
