@@ -366,6 +366,15 @@ class FalkorStore:
         with _lost_connection():
             self._compact()
 
+    def written(self) -> tuple:
+        """The server's run id, how often it compacted its append-only file and that file's
+        size: every write is appended to the file before it is acknowledged, so the size
+        grows with each one; a compaction or a restart changes the other two."""
+        self.flush()
+        with _lost_connection():
+            info = self.db.connection.info("server", "persistence")
+        return info["run_id"], info["aof_rewrites"], info["aof_base_size"], info["aof_current_size"]
+
     def appended(self) -> int:
         """Bytes of the append-only file written since its last compaction."""
         info = self.db.connection.info("persistence")

@@ -101,6 +101,9 @@ class Neo4jStore:
 
         self._guard(work)
 
+    def written(self) -> None:
+        return None  # no cheap token: readers keep nothing between calls
+
     def describe(self) -> str:
         return f"Neo4j at {self.uri}" + (f" (database {self.database})" if self.database else "")
 

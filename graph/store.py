@@ -67,6 +67,10 @@ class Store(Protocol):
     def describe(self) -> str:
         """Where this store is, without any credential."""
 
+    def written(self) -> Any:
+        """A token that changes whenever anything is written to the store (by any program),
+        or None when the engine gives none: then nothing read is kept between calls."""
+
     def close(self) -> None:
         """Release connections."""
 

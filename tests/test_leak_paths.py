@@ -285,3 +285,38 @@ def test_the_scrubber_replaces_what_the_pattern_of_every_name_replaces(names, te
     persons = [{"name": n} for n in names]
     expected = names_pattern(names_of(persons)).sub(PROTECTED_PERSON, text)
     assert Scrubber(persons).text(text) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(names=st.lists(st.text(st.sampled_from(NAME_CHARS), min_size=3, max_size=8),
+                      min_size=1, max_size=30),
+       data=st.data())
+def test_a_name_written_into_a_text_in_any_case_is_replaced(names, data):
+    from custodygraph.queries.redact import Scrubber, names_of, names_pattern
+
+    name = data.draw(st.sampled_from(names))
+    mangled = "".join(c.upper() if data.draw(st.booleans()) else c for c in name)
+    around = st.text(st.sampled_from(NAME_CHARS + ["x", " "]), max_size=12)
+    text = data.draw(around) + mangled + data.draw(around)
+    persons = [{"name": n} for n in names]
+    expected = names_pattern(names_of(persons)).sub(PROTECTED_PERSON, text)
+    assert Scrubber(persons).text(text) == expected
+
+
+def test_the_protected_names_are_read_again_only_after_a_write(store, cases, monkeypatch):
+    from custodygraph import api
+    from custodygraph.queries.redact import PROTECTED_NAMES
+
+    reads = []
+    real = store.read
+    monkeypatch.setattr(store, "read", lambda q, p=None: reads.append(q) or real(q, p))
+    notes = lambda: [e["notes"] for s in api.chain(store, "P-WALEED").steps  # noqa: E731
+                     for e in s.events if e["notes"]]
+    assert notes() == notes() == [f"Taken at the same checkpoint as {PROTECTED_PERSON}."]
+    assert reads.count(PROTECTED_NAMES) == 1
+    # a flag changed by hand, by any program: the next chain reads the names again
+    store.write("MATCH (p:Person {uid: 'person:p-rana'}) SET p.protected = false")
+    assert notes() == ["Taken at the same checkpoint as Rana Haddad."]
+    store.write("MATCH (p:Person {uid: 'person:p-rana'}) SET p.protected = 'yes'")
+    assert notes() == [f"Taken at the same checkpoint as {PROTECTED_PERSON}."]
+    assert reads.count(PROTECTED_NAMES) == 3
