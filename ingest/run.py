@@ -48,6 +48,10 @@ class Prepared:
     entities: list[tuple[type, list[rec.Entity]]]
     batches: Callable[[], Iterator[tuple[list[rec.Person], list[rec.Event]]]]
     events: int
+    #: the kinds of entity the input only names (a spreadsheet's places, facilities and
+    #: organisations: a name and a type): created when missing, never written over, so
+    #: that they cannot erase what a case file recorded (an Arabic name, a level, PART_OF)
+    references: frozenset[type] = frozenset()
 
 
 @dataclass
@@ -201,7 +205,8 @@ def prepare_flat_file(path: Path, *, encoding: str | None = None,
                               for uid, (file, line, title, kind, date, confidential)
                               in sources.items()])]
     del sources
-    return Prepared(entities, batches, events)
+    return Prepared(entities, batches, events,
+                    references=frozenset({rec.Location, rec.Organization, rec.Facility}))
 
 
 class _Spill:
@@ -318,7 +323,8 @@ def ingest_file(store: Store, path: str | Path, *, dry_run: bool = False,
     prepared = reader_for(path)(path, names=names, **reader_options)
     sha = file_sha256(path)
     totals = writer.Plan()
-    entity_plan = writer.plan(store, prepared.entities, batch_size)
+    entity_plan = writer.plan(store, prepared.entities, batch_size,
+                              references=prepared.references)
     if entity_plan.problems:
         raise InvalidInput(entity_plan.problems)
     totals.add(entity_plan)

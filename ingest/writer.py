@@ -238,8 +238,12 @@ def _stored(read):
 
 
 def plan(store: Store, groups: Iterable[tuple[type, list[rec.Entity]]],
-         batch_size: int = DEFAULT_BATCH, *, aside: bool = False) -> Plan:
+         batch_size: int = DEFAULT_BATCH, *, aside: bool = False,
+         references: frozenset[type] = frozenset()) -> Plan:
     """Compare records with the graph; nothing is written.
+
+    ``references``: kinds of record the input only names; one already stored is left as
+    it is (counted unchanged), whatever the input says of it.
 
     ``aside``: no write still queued can touch these records (an ingest plans the records
     of a batch while the batches before it are being written; none of them wrote these),
@@ -272,7 +276,7 @@ def plan(store: Store, groups: Iterable[tuple[type, list[rec.Entity]]],
                     f"makes it {':'.join(sorted(wanted))}",
                     "use the type already recorded, or correct the stored record first",
                 ))
-            elif row["digest"] == digest:
+            elif row["digest"] == digest or cls in references:
                 counts.unchanged += 1
             else:
                 counts.updated += 1
@@ -291,9 +295,25 @@ def _write_rows(store: Store, query: str, rows: Iterable[list], batch: int,
                             **({"changed": uuid.uuid4().hex} if marks else {})})
 
 
+#: flags an ingest may raise but never lower: a person protected or a source made
+#: confidential stays so, whatever a later file says (or leaves out), until someone
+#: changes the flag in the store on purpose
+STICKY = ("protected", "confidential")
+
+
 def _sets(names: Iterable[str], first: int = 1) -> str:
-    """``n.name = r[i]`` for each name, numbered from ``first``."""
-    return ", ".join(f"n.{name} = r[{i}]" for i, name in enumerate(names, start=first))
+    """``n.name = r[i]`` for each name, numbered from ``first``; a STICKY flag that hides
+    (``redact.flagged``) keeps its value.
+
+    >>> _sets(["name", "protected"])[:15], _sets(["name", "protected"]).endswith("r[2] END")
+    ('n.name = r[1], ', True)
+    """
+    from custodygraph.queries.redact import flagged_cypher
+
+    return ", ".join(
+        f"n.{name} = CASE WHEN {flagged_cypher('n.' + name)} THEN n.{name} ELSE r[{i}] END"
+        if name in STICKY else f"n.{name} = r[{i}]"
+        for i, name in enumerate(names, start=first))
 
 
 def _write_nodes(store: Store, items: list[rec.Entity], run: str, batch: int) -> None:

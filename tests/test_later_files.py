@@ -1,0 +1,86 @@
+"""A later file never undoes what an earlier one recorded for safety or structure: a
+spreadsheet row that leaves out a person's protection, or a source's confidentiality, does
+not lift it, and a spreadsheet that only names a place, facility or unit does not erase the
+Arabic name, level or hierarchy a case file gave it."""
+
+from __future__ import annotations
+
+import json
+
+from conftest import EXAMPLE
+from custodygraph.queries.redact import CONFIDENTIAL_SOURCE, PROTECTED_PERSON
+
+HEADER = ("record_id,person_id,person,hometown,event,date,facility,facility_type,"
+          "organization,organization_type,source,source_type,confidence\n")
+
+
+def flat(tmp_path, *rows: str):
+    path = tmp_path / "later.csv"
+    path.write_text(HEADER + "".join(r + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def test_a_row_without_the_flags_keeps_a_person_protected_and_a_source_confidential(
+        loaded, tmp_path, store):
+    # Ahmad Bassam is protected in the case file; sd-w-hamad is a confidential source
+    loaded("ingest", flat(tmp_path, "later-1,SD-2021-02-09-04,Ahmad Bassam,,detention,"
+                                    "2020-01,Sednaya Military Prison,prison,,,sd-w-hamad,"
+                                    "testimony,high"), "--allow-new")
+    chain = json.loads(loaded("chain", "SD-2021-02-09-04", "--format", "json").output)
+    assert chain["person"]["name"] == PROTECTED_PERSON and chain["person"]["protected"]
+    titles = {s["title"] for step in chain["steps"] for s in step["sources"]}
+    assert "Ahmad Bassam" not in json.dumps(chain) and CONFIDENTIAL_SOURCE in titles
+    assert "close to Youssef" not in loaded("chain", "SD-2021-02-09-01", "--format",
+                                           "json").output
+    flags = store.read("MATCH (p:Person {uid: 'person:sd-2021-02-09-04'}) "
+                       "MATCH (s:Source {uid: 'source:sd-w-hamad'}) "
+                       "RETURN p.protected AS p, s.confidential AS s")
+    assert flags == [{"p": True, "s": True}]
+
+
+def test_an_explicit_false_in_a_later_case_file_does_not_lift_protection(loaded, tmp_path,
+                                                                        store):
+    text = EXAMPLE.read_text(encoding="utf-8").replace("protected: true", "protected: false")
+    text = text.replace("confidential: true", "confidential: false")
+    later = tmp_path / "later.yaml"
+    later.write_text(text, encoding="utf-8")
+    secret = "MATCH (s:Source) WHERE s.confidential = true RETURN s.uid AS uid ORDER BY uid"
+    sources = store.read(secret)
+    loaded("ingest", later)
+    rows = store.read("MATCH (p:Person) WHERE p.protected = true RETURN p.uid AS uid")
+    assert [r["uid"] for r in rows] == ["person:sd-2021-02-09-04"]
+    assert store.read(secret) == sources and len(sources) == 5
+    # a flag raised by a later file is raised
+    raised = tmp_path / "raised.yaml"
+    raised.write_text(EXAMPLE.read_text(encoding="utf-8").replace(
+        "    date: 2021-02-09\n  - id: sd-w-hamad",
+        "    date: 2021-02-09\n    confidential: true\n  - id: sd-w-hamad", 1), encoding="utf-8")
+    loaded("ingest", raised)
+    assert store.read("MATCH (s:Source {uid: 'source:sd-2021-02-09'}) "
+                      "RETURN s.confidential AS c") == [{"c": True}]
+
+
+def test_a_spreadsheet_naming_a_place_or_unit_does_not_erase_its_hierarchy(loaded, tmp_path,
+                                                                         store):
+    def shape():
+        return store.read(
+            "MATCH (l:Location {uid: 'location:jamlah'}) "
+            "OPTIONAL MATCH (l)-[:PART_OF]->(up:Location) WITH l, up "
+            "MATCH (o:Organization {name: 'Fourth Division security office'}) "
+            "OPTIONAL MATCH (o)-[:PART_OF]->(boss:Organization) "
+            "RETURN l.level AS level, l.name_ar AS name_ar, up.uid AS up, boss.uid AS boss")
+
+    before = shape()
+    daraa = json.loads(loaded("stats", "--region", "Daraa Governorate", "--format",
+                              "json").output)
+    responsible = loaded("responsibility", "--format", "json").output
+    assert before[0]["up"] and before[0]["boss"] and before[0]["level"]
+    loaded("ingest", flat(tmp_path, "later-2,NEW-1,Samer Nasr,Jamlah,arrest,2019-05,,,"
+                                    "Fourth Division security office,security_branch,"
+                                    "Later report,report,medium"), "--allow-new")
+    assert shape() == before
+    after = json.loads(loaded("stats", "--region", "Daraa Governorate", "--format",
+                              "json").output)
+    assert after["cases"] == daraa["cases"] + 1  # the new person is from Jamlah too
+    assert "Fourth Armoured Division" in responsible
+    assert "Fourth Armoured Division" in loaded("responsibility", "--format", "json").output
