@@ -870,6 +870,7 @@ def codetained(store: Store, person: str, *, include_confidential: bool = False,
     # one chain of their cluster, and each other cluster is one co-detainee (``merged``)
     reps = clusters(store)
     group = sorted(m for m, r in reps.items() if r == reps[uid]) if uid in reps else [uid]
+    uid = reps.get(uid, uid)  # the cluster is shown as its representative (protected first)
     own = (merged_outline(store, uid, group) if len(group) > 1
            else next(outlines(store, [uid]), None))
     mine = stays(own.steps) if own else []

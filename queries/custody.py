@@ -471,6 +471,12 @@ def custody_chain(store: Store, person: str, *, include_confidential: bool = Fal
     background = [{k: e[k] for k in ("uid", "type", "earliest", "latest", "date_text")}
                   | {"place": e["place"], "organizations": e["organizations"]}
                   for e in events[:start]]
+    if protected and not include_confidential and len(members) > 1:
+        # shown as the cluster's representative: its smallest protected uid
+        from custodygraph.queries.resolve import representative
+
+        uid = representative(members, {p["uid"] for p in persons
+                                        if redact.flagged(p["protected"])})
     shown = {
         "uid": uid,
         "name": redact.person_name(info["name"], protected, include_confidential),

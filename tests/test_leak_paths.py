@@ -185,7 +185,11 @@ def test_a_merge_with_a_protected_record_protects_the_whole_cluster(cases, tmp_p
     chain = json.loads(cases("chain", "P-TWIN", "--format", "json").output)
     assert chain["person"]["name"] == PROTECTED_PERSON and chain["person"]["protected"]
     assert chain["person"]["aliases"] == [] and chain["person"]["name_ar"] is None
-    for args in (("chain", "P-TWIN"), ("codetained", "P-WALEED"), ("stats",),
+    assert chain["person"]["uid"] == "person:p-rana"  # under the protected record's id
+    asked = json.loads(cases("codetained", "P-TWIN", "--format", "json").output)
+    assert asked["person"] == {"uid": "person:p-rana", "name": PROTECTED_PERSON}
+    for args in (("chain", "P-TWIN"), ("codetained", "P-WALEED"), ("codetained", "P-TWIN"),
+                 ("stats",),
                  ("recurring",), ("flows", "--stops"), ("responsibility",)):
         out = cases(*args, "--format", "json").output
         assert TWIN not in out and shows_hidden(out) == [], args
