@@ -15,6 +15,7 @@ import yaml
 from custodygraph.errors import InvalidInput, Problem
 from custodygraph.graph import schema
 from custodygraph.ingest import records as rec
+from custodygraph.ingest.records import SURROGATE
 from custodygraph.ingest import vocabulary as vocab
 from custodygraph.ingest.dates import DateError, parse_date
 from custodygraph.ingest.keys import make_uid, name_key, name_keys
@@ -68,7 +69,15 @@ def _load(path: Path) -> Any:
             return Seq(node.start_mark, values, [child.start_mark for child in node.value])
         if node.tag.endswith(":timestamp"):
             return node.value  # keep dates as written: they are EDTF text
-        return constructor.construct_object(node, deep=True)
+        value = constructor.construct_object(node, deep=True)
+        if isinstance(value, str) and SURROGATE.search(value):
+            mark = node.start_mark
+            raise InvalidInput([Problem(
+                str(path), mark.line + 1, mark.column + 1,
+                "the value holds a lone surrogate escape (\\u%04x), which is not a character"
+                % ord(SURROGATE.search(value).group()),
+                "write the character itself, or both halves of its escape pair")])
+        return value
 
     try:
         text = path.read_text(encoding="utf-8-sig")

@@ -35,6 +35,7 @@ from typing import Any, Iterator, Mapping
 import yaml
 
 from custodygraph.errors import InvalidInput, Problem
+from custodygraph.ingest.records import SURROGATE
 from custodygraph.graph import schema
 from custodygraph.ingest import vocabulary as vocab
 from custodygraph.ingest.dates import OPEN_ENDS, DateError, DateReading, _qualifier, parse_date
@@ -175,6 +176,24 @@ class Row:
         if self.sheet is not None:
             return Where(f"{self.file}:{_sheet_ref(self.sheet)}", self.line)
         return Where(self.file, self.line)
+
+
+class _JsonObject(dict):
+    """A JSON object that remembers the keys it was given more than once (``json.loads``
+    would keep the last value silently)."""
+
+    def __init__(self, pairs: list[tuple[str, Any]]):
+        super().__init__(pairs)
+        self.repeated = [] if len(self) == len(pairs) else list(dict.fromkeys(
+            k for i, (k, _) in enumerate(pairs) if any(k == j for j, _ in pairs[:i])))
+
+
+_read_json = json.JSONDecoder(object_pairs_hook=_JsonObject).decode
+
+
+def _escaped(text: str) -> str:
+    """The first lone surrogate of ``text`` as a JSON escape."""
+    return "\\u%04x" % ord(SURROGATE.search(text).group())
 
 
 def _json_value_column(raw: str, key: str) -> int | None:
@@ -589,7 +608,7 @@ def _jsonl_rows(path: Path, file: str, encoding: str | None,
                 continue
             text = text.rstrip("\r\n")
             try:
-                obj = json.loads(text)
+                obj = _read_json(text)
             except json.JSONDecodeError as exc:
                 yield Row(file, number, {}, None, [layout.problem(
                     number, exc.colno, f"not valid JSON: {exc.msg}",
@@ -604,7 +623,17 @@ def _jsonl_rows(path: Path, file: str, encoding: str | None,
             cells: dict[str, str] = {}
             keys: dict[str, str] = {}
             row = Row(file, number, cells, None, problems, None, text, keys)
+            for key in obj.repeated:
+                problems.append(Problem(file, number, _json_value_column(text, key),
+                                        f"key {key!r} is given more than once on this line; "
+                                        "JSON would keep the last value without a word",
+                                        "keep one value per key"))
             for key, value in obj.items():
+                if SURROGATE.search(key):
+                    problems.append(Problem(file, number, None, f"a key holds a lone surrogate "
+                                            f"escape ({_escaped(key)}), which is not a "
+                                            "character", "correct the escape in the key"))
+                    continue
                 if key not in known:
                     hkey = _header_key(key)
                     if hkey in mapping:
@@ -639,6 +668,11 @@ def _jsonl_rows(path: Path, file: str, encoding: str | None,
                                                 "see docs/flat-format.md"))
                     continue
                 cells[name] = cell
+                if SURROGATE.search(cell):
+                    problems.append(row.problem(name, f"{name!r} holds a lone surrogate escape "
+                                                f"({_escaped(cell)}), which is not a "
+                                                "character", "write the character itself, or "
+                                                "both halves of its escape pair"))
                 if "\x00" in cell:
                     problems.append(row.problem(name, f"{name!r} holds a NUL character "
                                                 "(\\u0000); a cell cannot hold one",

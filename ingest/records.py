@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field, fields
 from functools import cache
 from operator import attrgetter
@@ -26,6 +27,10 @@ def _getter(names: tuple[str, ...]):
     get = attrgetter(*names)
     return get if len(names) > 1 else (lambda record: (get(record),))
 
+
+#: a UTF-16 surrogate on its own: JSON and YAML escapes (\ud800) can write one, but it is
+#: not a character and cannot be stored; the readers refuse it where they find it
+SURROGATE = re.compile("[\ud800-\udfff]")
 
 #: the digest's JSON, as json.dumps(..., ensure_ascii=False, default=str) writes it
 _digest_json = json.JSONEncoder(ensure_ascii=False, default=str).encode

@@ -234,3 +234,43 @@ def test_cypher_looking_text_is_only_data(run, store, tmp_path):
     rows = store.read("MATCH (p:Person) RETURN p.name AS name")
     assert rows == [{"name": "x'}) MATCH (n) DETACH DELETE n //"}]
     assert store.read("MATCH (s:Source) RETURN count(s) AS n")[0]["n"] == 1
+
+
+# --- escapes that are not characters, and keys given twice ----------------------------------
+def jsonl(tmp_path, lines: list[str]):
+    path = tmp_path / "rows.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def json_row(number: int, name: str = "Test Person", extra: str = "") -> str:
+    return ('{"record_id": "r%d", "person_id": "P%d", "person": "%s", "event": "arrest", '
+            '"date": "2019", "facility": "Sednaya Military Prison", "facility_type": "prison", '
+            '"source": "A report", "source_type": "report", "confidence": "low"%s}'
+            % (number, number, name, extra))
+
+
+def test_a_lone_surrogate_escape_in_json_lines_is_refused_before_anything_is_written(
+        run, store, tmp_path):
+    rows = [json_row(n) for n in range(1, 40)] + [json_row(40, "Test \\ud800 Person")]
+    path = jsonl(tmp_path, rows)
+    assert_rejected(run, store, path, f"{path}:40:", "'person' holds a lone surrogate escape "
+                    "(\\ud800), which is not a character")
+
+
+def test_a_key_given_twice_on_a_json_line_is_refused(run, store, tmp_path):
+    path = jsonl(tmp_path, [json_row(1, extra=', "protected": true, "protected": false')])
+    assert_rejected(run, store, path, f"{path}:1:", "key 'protected' is given more than once")
+
+
+def test_a_lone_surrogate_escape_in_a_case_file_is_refused(run, store, tmp_path):
+    path = write(tmp_path, """\
+        - event: arrest
+          date: 2019-01
+          facility: sednaya
+          sources: [s1]
+          confidence: high
+          notes: "half of a pair: \\udc00"
+        """)
+    assert_rejected(run, store, path, f"{path}:19:16: the value holds a lone surrogate "
+                    "escape (\\udc00)")
