@@ -376,6 +376,7 @@ def ingest_file(store: Store, path: str | Path, *, dry_run: bool = False,
     if not dry_run:  # this run's marks, and those a killed run left (writer.refresh_stay_tables)
         writer.refresh_stay_tables(store)
         writer.refresh_case_table(store)
+        writer.refresh_summaries(store, batch_size)
     if run_params is None:
         return IngestSummary(str(path), sha, prepared.events, None, dry_run, counts, new_names)
     store.write(RECORD_RUN, {**run_params, "finished": _now()})

@@ -30,8 +30,8 @@ from custodygraph.graph import schema
 from custodygraph.graph.store import DEFAULT_BATCH, Store, chunks, read_aside, read_together
 from custodygraph.ingest import records as rec
 from custodygraph.ingest.vocabulary import CONFIDENCE, CUSTODY_SIDE_TYPES, HELD_TYPES, MEMBER_TYPES
-from custodygraph.queries.custody import (custody_part, order_events, step_groups,
-                                          stored_summary, summarize)
+from custodygraph.queries.custody import (CHAIN_RULES, custody_part, order_events,
+                                          step_groups, stored_summary, summarize)
 
 #: event types whose organisation took the person into custody (ARRESTED_BY is derived)
 ARREST_TYPES = frozenset({"arrest", "surrender_under_amnesty"})
@@ -165,7 +165,7 @@ WRITE_CUSTODY = """
 UNWIND $rows AS r
 MATCH (p:Person {uid: r[0]})
 SET p.custody_at = r[1], p.custody_by = r[2], p.chain_status = r[3], p.chain_start = r[4],
-    p.chain_stops = r[5]
+    p.chain_stops = r[5], p.chain_rules = $rules
 WITH count(*) AS written
 MERGE (t:CaseTable {uid: 'cases'})
 SET t.changed = $changed
@@ -569,7 +569,7 @@ def _write_derived(store: Store, edges: dict[str, list[dict[str, Any]]], batch: 
                     batch)
     _write_rows(store, WRITE_CUSTODY,
                 ([row["person"], row["at"], row["by"], *stored_summary(row["summary"])]
-                 for row in edges.get(CUSTODY, [])), batch)
+                 for row in edges.get(CUSTODY, [])), batch, rules=CHAIN_RULES)
 
 
 def rebuild_derived(store: Store, person_uids: list[str], batch: int = DEFAULT_BATCH,
@@ -659,6 +659,33 @@ def refresh_stay_tables(store: Store) -> int:
                                    "tables": stay_tables(facility, edges, row["unkeyed"])})
         built += 1
     return built
+
+
+# the persons whose stored summary follows other rules than CHAIN_RULES (written by an
+# earlier version), and their summaries written again
+OLD_SUMMARIES = """
+MATCH (p:Person) WHERE p.chain_status IS NOT NULL AND coalesce(p.chain_rules, 1) <> $rules
+RETURN p.uid AS uid
+"""
+WRITE_SUMMARIES = """
+UNWIND $rows AS r
+MATCH (p:Person {uid: r[0]})
+SET p.chain_status = r[1], p.chain_start = r[2], p.chain_stops = r[3], p.chain_rules = $rules
+"""
+
+
+def refresh_summaries(store: Store, batch: int = DEFAULT_BATCH) -> int:
+    """Write again, from their events, the summaries that an earlier version stored by other
+    rules (queries.custody.CHAIN_RULES); return for how many persons. Until then the
+    questions over all chains read the events instead (queries.custody.summaries)."""
+    from custodygraph.queries.custody import outlines, summary_of
+
+    uids = sorted(r["uid"] for r in store.read(OLD_SUMMARIES, {"rules": CHAIN_RULES}))
+    for start in range(0, len(uids), batch):
+        rows = [[o.person, *stored_summary(summary_of(o))]
+                for o in outlines(store, uids[start:start + batch])]
+        store.write(WRITE_SUMMARIES, {"rows": rows, "rules": CHAIN_RULES})
+    return len(uids)
 
 
 # Whether the CaseTable is to be built: it is marked, or there is none yet

@@ -339,21 +339,41 @@ def _status(events: list[dict[str, Any]]) -> str:
 def final_status(events: list[dict[str, Any]]) -> tuple[str, dict[str, Any] | None]:
     """The final status of a person from their ordered events, and the event that settled it.
 
-    >>> final_status([{"type": "arrest"}, {"type": "release"}])[0]
-    'released'
-    >>> final_status([{"type": "arrest"}, {"type": "release"}, {"type": "arrest"}])[0]
-    'in custody or disappeared'
+    The events are read in order. A custody event puts the person in custody, a release
+    takes them out of it (until the next custody event). A death or death notification is
+    a death in custody unless the person had been released since their last custody event
+    (a death with no custody event known, such as a notice from the civil registry, counts:
+    it is how deaths in detention are most often learnt of); a body delivery or burial
+    after it makes it "body delivered". What happens after a release without a new custody
+    event (conscription, a death at the front) leaves the person released.
+
+    >>> [final_status([{"type": t} for t in types])[0] for types in (
+    ...     ["arrest", "release"], ["arrest", "release", "arrest"],
+    ...     ["arrest", "release", "conscription"], ["arrest", "release", "death"],
+    ...     ["arrest", "release", "arrest", "death"], ["death_notification"],
+    ...     ["arrest", "death", "body_delivery"], ["arrest", "release", "body_delivery"])]
+    ... # doctest: +NORMALIZE_WHITESPACE
+    ['released', 'in custody or disappeared', 'released', 'released',
+     'died in custody', 'died in custody', 'body delivered', 'released']
     """
-    for types, status in ((("body_delivery", "burial"), STATUS_BODY),
-                          (("death", "death_notification"), STATUS_DIED)):
-        found = [e for e in events if e["type"] in types]
-        if found:
-            return status, found[-1]
-    if events and events[-1]["type"] == "release":
-        return STATUS_RELEASED, events[-1]
-    if any(e["type"] in CUSTODY_TYPES for e in events):
-        return STATUS_HELD, None
-    return STATUS_UNKNOWN, None
+    state, settled = STATUS_UNKNOWN, None
+    for e in events:
+        kind = e["type"]
+        if kind in CUSTODY_TYPES:
+            if state not in (STATUS_DIED, STATUS_BODY):
+                state, settled = STATUS_HELD, None
+        elif kind == "release":
+            if state not in (STATUS_DIED, STATUS_BODY):
+                state, settled = STATUS_RELEASED, e
+        elif kind in ("death", "death_notification"):
+            if state in (STATUS_HELD, STATUS_UNKNOWN):
+                state, settled = STATUS_DIED, e
+            elif state == STATUS_DIED:
+                settled = e
+        elif kind in ("body_delivery", "burial"):
+            if state in (STATUS_HELD, STATUS_UNKNOWN, STATUS_DIED, STATUS_BODY):
+                state, settled = STATUS_BODY, e
+    return state, settled
 
 
 def last_seen(events: list[dict[str, Any]]) -> dict[str, Any] | None:
@@ -613,9 +633,17 @@ RETURN {uids} AS uids, {statuses} AS statuses, {starts} AS starts, {stop_lists} 
 """
 JOINED_ALL_SUMMARIES = _SUMMARY_MATCH + _JOINED_SUMMARIES
 JOINED_SOME_SUMMARIES = _SOME_MATCH.replace("{", "{{").replace("}", "}}") + _JOINED_SUMMARIES
-#: a person with events but no summary was written by an earlier version: the events are read
+#: the rules of ``final_status`` that stored summaries follow (``chain_rules``; none: 1).
+#: 2: a death after a release is no death in custody, and a release stays final unless
+#: custody resumes
+CHAIN_RULES = 2
+#: a person with events but no summary, or one made by other rules, was written by an
+#: earlier version: the events are read (until an ingest writes the summaries again,
+#: ingest.writer.refresh_summaries)
 UNSUMMARISED = """
-MATCH (p:Person) WHERE p.chain_status IS NULL AND (p)-[:SUBJECT_OF]->(:Event)
+MATCH (p:Person)
+WHERE (p.chain_status IS NULL OR coalesce(p.chain_rules, 1) <> $rules)
+  AND (p)-[:SUBJECT_OF]->(:Event)
 RETURN p.uid AS uid LIMIT 1
 """
 
@@ -709,7 +737,7 @@ def summaries(store: Store, persons: list[str] | None = None,
               batch: int = 5000) -> Iterator[Summary]:
     """The summary of every person with events (or of ``persons``), in uid order: read from
     what ingest stored, or built from the events when some person lacks it."""
-    if store.read(UNSUMMARISED):
+    if store.read(UNSUMMARISED, {"rules": CHAIN_RULES}):
         yield from map(summary_of, outlines(store, persons, batch))
         return
     if persons is None:

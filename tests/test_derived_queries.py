@@ -23,7 +23,8 @@ from rankings import ranked_both
 from custodygraph.ingest.keys import make_uid
 from custodygraph.ingest.run import ingest_file
 from custodygraph.queries import codetention
-from custodygraph.queries.custody import UNSUMMARISED, outlines, summaries, summary_of
+from custodygraph.queries.custody import (CHAIN_RULES, UNSUMMARISED, outlines, summaries,
+                                          summary_of)
 from custodygraph.queries.filters import Filters
 from custodygraph.queries.flows import flows
 from custodygraph.queries.recurrence import recurring
@@ -186,7 +187,7 @@ def test_recurrence_from_derived_lists_equals_the_events(store, tmp_path):
 def stored_summaries_are_the_chains(store) -> int:
     """Every person's stored summary is the summary of the chain built from their events;
     the number of persons with events."""
-    assert not store.read(UNSUMMARISED)
+    assert not store.read(UNSUMMARISED, {"rules": CHAIN_RULES})
     built = [summary_of(o) for o in outlines(store)]
     assert list(summaries(store)) == built
     some = [s.person for s in built[::3]]
@@ -216,7 +217,27 @@ def test_statistics_and_flows_from_stored_summaries_equal_the_events(store, tmp_
     # these questions back to the events, with the same answers
     store.write("MATCH (p:Person {uid: $uid}) REMOVE p.chain_status",
                 {"uid": persons_of(store)[0]})
-    assert store.read(UNSUMMARISED)
+    assert store.read(UNSUMMARISED, {"rules": CHAIN_RULES})
+    assert whole_archive_answers(store) == stored
+
+
+def test_summaries_stored_by_earlier_rules_are_read_from_the_events_then_written_again(
+        store, tmp_path):
+    path = tmp_path / "awkward.csv"
+    write(path, awkward_rows(8, 60))
+    ingest_file(store, path, allow_new=True)
+    stored = whole_archive_answers(store)
+    # as an earlier version left them: no rules noted, and one status by the old rules
+    store.write("MATCH (p:Person) REMOVE p.chain_rules")
+    store.write("MATCH (p:Person {uid: $uid}) SET p.chain_status = 'died in custody'",
+                {"uid": persons_of(store)[0]})
+    assert store.read(UNSUMMARISED, {"rules": CHAIN_RULES})
+    assert whole_archive_answers(store) == stored  # from the events meanwhile
+    ingest_file(store, path, allow_new=True)  # nothing changed in the file: summaries redone
+    assert stored_summaries_are_the_chains(store) == 60
+    assert store.read("MATCH (p:Person) WHERE p.chain_status IS NOT NULL "
+                      "AND p.chain_rules <> $rules RETURN count(p) AS n",
+                      {"rules": CHAIN_RULES}) == [{"n": 0}]
     assert whole_archive_answers(store) == stored
 
 
