@@ -54,7 +54,8 @@ def kinds() -> tuple[str, ...]:
 EVENT_FILTER = """
 ($since IS NULL OR ((e.earliest IS NOT NULL OR e.latest IS NOT NULL)
                     AND (e.latest IS NULL OR e.latest >= $since)))
-AND ($until IS NULL OR (e.earliest IS NOT NULL AND e.earliest <= $until))
+AND ($until IS NULL OR ((e.earliest IS NOT NULL OR e.latest IS NOT NULL)
+                        AND (e.earliest IS NULL OR e.earliest <= $until)))
 AND ($types IS NULL OR e.type IN $types)
 AND e.confidence IN $confidences
 AND ($source IS NULL OR (e)-[:SOURCED_FROM]->(:Source {uid: $source}))
@@ -154,11 +155,17 @@ def check(store: Store, filters: Filters) -> Filters:
         from custodygraph.errors import EntityNotFound
         from custodygraph.ingest.keys import make_uid
 
-        rows = store.read(SOURCE, {"text": filters.source,
-                                   "uid": make_uid("source", filters.source)})
+        uid = make_uid("source", filters.source)
+        rows = store.read(SOURCE, {"text": filters.source, "uid": uid})
+        by_id = [r for r in rows if r["uid"] in (filters.source, uid)]
+        rows = by_id[:1] or rows  # an id names one source; a title may name several
         if not rows:
             raise EntityNotFound(f"no source is called {filters.source!r}; give its uid, its "
                                  "id in the case file or its exact title")
+        if len(rows) > 1:  # one title, several sources: choosing one would hide the others
+            raise InvalidFilter(f"--source: {len(rows)} sources are called "
+                                f"{filters.source!r}: {', '.join(r['uid'] for r in rows)}; "
+                                "give the uid of the one you mean")
         resolved["source"] = rows[0]["uid"]
     return replace(filters, since=since, until=until, event_types=tuple(types),
                    resolved=resolved)
@@ -185,12 +192,15 @@ def event_matches(event: dict[str, Any], filters: Filters) -> bool:
     >>> event_matches({"type": "arrest", "earliest": None, "latest": None,
     ...                "confidence": "low"}, Filters(since="2018-01-01"))
     False
+    >>> event_matches({"type": "arrest", "earliest": None, "latest": "2019-06-30",
+    ...                "confidence": "low"}, Filters(until="2019-03-31"))
+    True
     """
     p = event_params(filters)
     lo, hi = event["earliest"], event["latest"]
     if p["since"] and (not (lo or hi) or (hi is not None and hi < p["since"])):
         return False
-    if p["until"] and (lo is None or lo > p["until"]):
+    if p["until"] and (not (lo or hi) or (lo is not None and lo > p["until"])):
         return False
     if p["types"] is not None and event["type"] not in p["types"]:
         return False

@@ -249,3 +249,58 @@ def test_a_table_with_no_rows_says_so(loaded, fmt):
     assert out.rstrip().endswith("(no rows: nothing recorded matches the question and its filters)")
     csv_out = loaded("recurring", "--since", "2030", "--format", "csv").output
     assert csv_out.splitlines() == ["cases,name,kind,role,persons"]
+
+
+def test_an_event_with_an_open_start_is_in_every_period_before_its_end(run, tmp_path):
+    case = tmp_path / "open.yaml"
+    case.write_text("""format: custodygraph/cases@1
+sources:
+  - {id: s1, title: A report, type: report}
+facilities:
+  - {id: psb, name: Palestine Branch, type: security_branch}
+cases:
+  - person: {id: OPEN-1, name: Kamal Haddad}
+    events:
+      - {event: arrest, date: "../2019-06", facility: psb, sources: [s1], confidence: low}
+  - person: {id: LATE-1, name: Nabil Haddad}
+    events:
+      - {event: arrest, date: "2019-05/..", facility: psb, sources: [s1], confidence: low}
+  - person: {id: NONE-1, name: Fadi Haddad}
+    events:
+      - {event: arrest, facility: psb, sources: [s1], confidence: low, date_text: once}
+""", encoding="utf-8")
+    run("ingest", case)
+
+    def listed(*period):
+        rows = json.loads(run("recurring", *period, "--format", "json").output)
+        return sorted(p["uid"] for r in rows for p in r["persons"])
+
+    assert listed("--until", "2019-03") == ["person:open-1"]
+    assert listed("--since", "2019-03") == ["person:late-1", "person:open-1"]
+    assert listed("--since", "2019-07") == ["person:late-1"]
+    assert listed("--since", "2018", "--until", "2019-04") == ["person:open-1"]
+    stats = json.loads(run("stats", "--until", "2019-03", "--format", "json").output)
+    assert [p["uid"] for p in stats["persons"]] == ["person:open-1"]
+
+
+def test_a_source_title_that_several_sources_share_asks_for_a_uid(run, tmp_path):
+    case = tmp_path / "titles.yaml"
+    case.write_text("""format: custodygraph/cases@1
+sources:
+  - {id: int-a, title: Interview, type: testimony}
+  - {id: int-b, title: Interview, type: testimony}
+facilities:
+  - {id: psb, name: Palestine Branch, type: security_branch}
+cases:
+  - person: {id: T-1, name: Kamal Haddad}
+    events:
+      - {event: arrest, date: "2019", facility: psb, sources: [int-b], confidence: low}
+""", encoding="utf-8")
+    run("ingest", case)
+    out = run("recurring", "--source", "Interview", ok=False)
+    assert out.exit_code == 1 and "2 sources are called 'Interview'" in out.output
+    assert "source:int-a, source:int-b" in out.output and "Traceback" not in out.output
+    rows = json.loads(run("recurring", "--source", "int-b", "--format", "json").output)
+    assert [p["uid"] for r in rows for p in r["persons"]] == ["person:t-1"]
+    assert json.loads(run("recurring", "--source", "source:int-a", "--format",
+                          "json").output) == []
