@@ -3,8 +3,10 @@
 Every custody chain is read (the same ordering and steps as ``custody_chain``) and its steps
 at facilities are taken in order; each pair of consecutive facility steps is one move from
 an origin to a destination. Steps at a location or at no known place are skipped, so a move
-from A to B may pass through an unknown place. A body delivered at a hospital counts as a
-stop there: where bodies reappear is part of the pattern.
+from A to B may pass through an unknown place. Two consecutive steps at the same facility
+(the person was at a town or released in between, then held there again) make no move. A
+body delivered at a hospital counts as a stop there: where bodies reappear is part of the
+pattern.
 
 **Time of a move.** The number of days from the earliest date of the stay at the origin to
 the earliest date of the stay at the destination: as far as the lower bounds tell, how long
@@ -136,7 +138,7 @@ def flows(store: Store, *, filters: Filters | None = None,
                     else "final" if i == len(stays) - 1 else "intermediate")
             stop = stops.setdefault(uid, {r: set() for r in ROLES})
             stop[role].add(person)
-            if i:
+            if i and stays[i - 1][0] != uid:  # back at the same place: no transfer
                 origin, since = stays[i - 1]
                 move = moves.setdefault((origin, uid), {"persons": set(), "days": [],
                                                         "untimed": set(), "moves": 0})

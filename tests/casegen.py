@@ -341,7 +341,7 @@ def _custody_graph(cases: CustodySet) -> nx.MultiDiGraph:
                            earliest=stay.earliest, latest=stay.latest, certain=stay.certain,
                            position=("only" if len(stays) == 1 else "first" if i == 0 else
                                      "final" if i == len(stays) - 1 else "intermediate"))
-            if i:
+            if i and stays[i - 1].facility != stay.facility:
                 a = stays[i - 1]
                 days = None
                 if a.earliest and stay.earliest:

@@ -304,3 +304,27 @@ cases:
     assert [p["uid"] for r in rows for p in r["persons"]] == ["person:t-1"]
     assert json.loads(run("recurring", "--source", "source:int-a", "--format",
                           "json").output) == []
+
+
+def test_a_return_to_the_same_facility_is_no_move(run, tmp_path):
+    case = tmp_path / "back.yaml"
+    case.write_text("""format: custodygraph/cases@1
+sources:
+  - {id: s1, title: A report, type: report}
+locations:
+  - {id: town, name: Inkhil, level: town}
+facilities:
+  - {id: sednaya, name: Sednaya Military Prison, type: prison}
+  - {id: psb, name: Palestine Branch, type: security_branch}
+cases:
+  - person: {id: B-1, name: Kamal Haddad}
+    events:
+      - {event: detention, date: "2019-01", facility: sednaya, sources: [s1], confidence: low}
+      - {event: release, date: "2019-02", location: town, sources: [s1], confidence: low}
+      - {event: arrest, date: "2019-03", facility: sednaya, sources: [s1], confidence: low}
+      - {event: transfer, date: "2019-05", facility: psb, sources: [s1], confidence: low}
+""", encoding="utf-8")
+    run("ingest", case)
+    found = json.loads(run("flows", "--format", "json").output)
+    moves = [(f["origin"]["name"], f["destination"]["name"], f["moves"]) for f in found["flows"]]
+    assert moves == [("Sednaya Military Prison", "Palestine Branch", 1)]
