@@ -424,10 +424,11 @@ def responsibility(fmt, filters, include_confidential, config):
         chiefs = "; ".join(f"{c['name']} {dates(c['earliest'], c['latest'])}"
                            for c in r.commanders)
         rows.append([r.cases, r.cases_with_subunits, r.name, r.kind, roles, periods,
-                     " < ".join(p["name"] for p in r.parents), chiefs, Cases(r.persons)])
+                     " < ".join(p["name"] for p in r.parents), chiefs, Cases(r.persons),
+                     Cases(r.persons_with_subunits)])
     emit(fmt, result,
          ["cases", "with sub-units", "name", "kind", "roles", "periods", "part of",
-          "commanders", "persons"], rows)
+          "commanders", "persons", "persons with sub-units"], rows)
 
 
 @cli.command()

@@ -92,8 +92,10 @@ class Responsible:
     periods: list[Period]
     #: the organisations above it, nearest first
     parents: list[dict[str, Any]]
-    #: its own cases and those of every sub-unit below it
+    #: its own cases and those of every sub-unit below it, and those persons
     cases_with_subunits: int
+    persons_with_subunits: list[dict[str, Any]]
+    #: each sub-unit with cases: uid, name, cases and persons
     subunits: list[dict[str, Any]]
     commanders: list[dict[str, Any]]
 
@@ -209,8 +211,8 @@ def responsibility(store: Store, *, filters: Filters | None = None,
             uid, org["name"], org["kind"], len(own), cases(own),
             {role: cases(org["roles"][role]) for role in ("arrested", "held", "other")
              if role in org["roles"]},
-            periods, parents.get(uid, []), len(total),
-            [{"uid": s, "name": orgs[s]["name"], "cases": len(p)}
+            periods, parents.get(uid, []), len(total), cases(total),
+            [{"uid": s, "name": orgs[s]["name"], "cases": len(p), "persons": cases(p)}
              for s, p in sorted(subunits.items())],
             commanders.get(uid, [])))
     out.sort(key=lambda r: (-r.cases, -r.cases_with_subunits, r.name))

@@ -112,18 +112,21 @@ def test_codetained_table(loaded):
 def test_responsibility_csv(loaded):
     out = loaded("responsibility", "--format", "csv").output
     assert out.splitlines() == [
-        "cases,with sub-units,name,kind,roles,periods,part of,commanders,persons,persons uids",
+        "cases,with sub-units,name,kind,roles,periods,part of,commanders,persons,persons uids,"
+        "persons with sub-units,persons with sub-units uids",
         "1,1,Fourth Division security office,security_branch,arrested 1,2020: 1,"
-        "Fourth Armoured Division,,Osama,person:sd-2021-02-09-02",
+        "Fourth Armoured Division,,Osama,person:sd-2021-02-09-02,"
+        "Osama,person:sd-2021-02-09-02",
         "1,1,Military patrol (unit not named),military_unit,arrested 1,2020: 1,,,"
-        "Youssef al-Hamad,person:sd-2021-02-09-01",
+        "Youssef al-Hamad,person:sd-2021-02-09-01,Youssef al-Hamad,person:sd-2021-02-09-01",
         "1,1,Political Security Branch in Daraa,security_branch,arrested 1,2018: 1,,,"
+        "Moath Ata al-Smadi,person:sd-2021-02-09-05,"
         "Moath Ata al-Smadi,person:sd-2021-02-09-05",
         "1,1,Raid Branch 215,security_branch,held 1,2018: 1,,,Muhannad al-Ahmad,"
-        "person:sd-2021-02-09-06",
+        "person:sd-2021-02-09-06,Muhannad al-Ahmad,person:sd-2021-02-09-06",
         "1,1,Syrian security services (branch not named),intelligence_agency,arrested 1,"
-        f"2018-2021: 1,,,{GROUP},person:sd-2021-02-09-07",
-        "0,1,Fourth Armoured Division,military_unit,,,,,,",
+        f"2018-2021: 1,,,{GROUP},person:sd-2021-02-09-07,{GROUP},person:sd-2021-02-09-07",
+        "0,1,Fourth Armoured Division,military_unit,,,,,,,Osama,person:sd-2021-02-09-02",
     ]
 
 

@@ -183,10 +183,15 @@ def check_responsibility(store, cases):
     for name, r in result.items():
         assert r.cases == len({p["uid"] for p in r.persons})
         assert r.cases == len(set().union(*({p["uid"] for p in g.persons} for g in r.periods)))
+        with_subunits = {p["uid"] for p in r.persons_with_subunits}
+        assert r.cases_with_subunits == len(with_subunits) == len(r.persons_with_subunits)
+        assert with_subunits == {p["uid"] for p in r.persons}.union(
+            *({p["uid"] for p in s["persons"]} for s in r.subunits))
     subunit = "Fourth Division security office"
     if subunit in result:
         parent = result[PARENT_UNIT[0]]
         assert parent.cases == 0 and parent.cases_with_subunits == result[subunit].cases
+        assert parent.persons_with_subunits == result[subunit].persons
 
 
 def test_the_generator_exercises_every_case():

@@ -178,8 +178,10 @@ def test_responsibility_by_role_period_and_hierarchy(example):
     assert list(result[B215].roles) == ["held"]
     division = result[DIVISION]
     assert (division.cases, division.cases_with_subunits) == (0, 1)
+    osama = [{"uid": P(2), "name": "Osama"}]
     assert division.subunits == [{"uid": SEC_OFFICE, "name": "Fourth Division security office",
-                                  "cases": 1}]
+                                  "cases": 1, "persons": osama}]
+    assert division.persons_with_subunits == osama  # the number comes with its case
     assert responsibility(example)[-1].uid == DIVISION  # no case of its own: ranked last
 
 
