@@ -71,6 +71,17 @@ GENERIC_WORDS = frozenset("""
     جويه سياسي عامه دوله في
 """.split())
 _CONNECTORS = frozenset({"the", "of", "in", "at", "al", "el", "a", "an", "في"})
+#: the security agencies as names spell them (after ``place_key``): a name that says which
+#: agency holds a place matches by its words only an entry of no other agency
+AGENCIES = {
+    "military intelligence": "military", "military security": "military",
+    "مخابرات عسكريه": "military", "امن عسكري": "military",
+    "air force intelligence": "air force", "air intelligence": "air force",
+    "air force security": "air force", "مخابرات جويه": "air force",
+    "political security": "political", "امن سياسي": "political",
+    "general intelligence": "general", "state security": "general",
+    "مخابرات عامه": "general", "امن دوله": "general",
+}
 _DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
 _ARABIC_MARKS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
 _ARABIC_FOLD = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ة": "ه",
@@ -181,6 +192,18 @@ def _words(text: str) -> tuple[str, ...]:
     return tuple(out)
 
 
+def agencies_named(name: str) -> frozenset[str]:
+    """The security agencies a name spells out (AGENCIES).
+
+    >>> sorted(agencies_named("Military Intelligence Branch in Hama"))
+    ['military']
+    >>> agencies_named("Raid Branch 215"), sorted(agencies_named("فرع الأمن السياسي"))
+    (frozenset(), ['political'])
+    """
+    key = f" {place_key(name)} "
+    return frozenset(agency for phrase, agency in AGENCIES.items() if f" {phrase} " in key)
+
+
 class Gazetteer:
     """Entries by id, with look-ups by any of their names."""
 
@@ -189,12 +212,18 @@ class Gazetteer:
         self.files = files
         self._by_key: dict[str, Entry] = {}
         self._vocabulary: dict[str, frozenset[str]] = {}
+        self._agencies: dict[str, frozenset[str]] = {}
+        places = {w for names in GOVERNORATES.values() for name in names for w in _words(name)}
         for entry in entries.values():
             words: set[str] = set()
             for name in entry.names:
                 self._by_key.setdefault(place_key(name), entry)
                 words.update(_words(name))
             self._vocabulary[entry.id] = frozenset(words)
+            self._agencies[entry.id] = frozenset(
+                a for name in entry.names for a in agencies_named(name))
+        #: words that name a governorate or its capital: they say where, not which place
+        self._places = frozenset(places)
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -235,10 +264,16 @@ class Gazetteer:
         if exact is not None:
             return Match(name, exact, (), "exact")
         words = set(key.split())
+        agencies = agencies_named(name)
         fits = sorted((self.entries[i] for i, vocabulary in self._vocabulary.items()
-                       if words <= vocabulary), key=lambda e: e.id)
+                       if words <= vocabulary
+                       and not (agencies and self._agencies[i] - agencies)),
+                      key=lambda e: e.id)
+        # a number, or a word that is neither generic nor a governorate's name: "Hama
+        # Branch" says where a branch is, not which of the branches there it is
         distinctive = any(w.isdigit() for w in words) or (
-            len(words) >= 2 and any(w not in GENERIC_WORDS for w in words))
+            len(words) >= 2 and any(w not in GENERIC_WORDS and w not in self._places
+                                    for w in words))
         if len(fits) == 1 and distinctive:
             return Match(name, fits[0], (), "words")
         return Match(name, None, tuple(fits))

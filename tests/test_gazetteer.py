@@ -165,6 +165,32 @@ def test_ambiguous_names_give_candidates_never_a_guess(gaz):
     assert gaz.resolve("Branch 999") is None
 
 
+@pytest.mark.parametrize("name", [
+    "Military Intelligence Branch in Hama",  # the branch at Hama's airport is Air Force's
+    "Military Intelligence Branch in Mezzeh",
+    "فرع المخابرات العسكرية في حماة",
+])
+def test_a_name_that_says_one_agency_never_resolves_to_another(gaz, name):
+    found = gaz.match(name)
+    assert found.entry is None and "afi-hama-airport" not in [c.id for c in found.candidates]
+    assert gaz.resolve(name) is None
+
+
+@pytest.mark.parametrize("name, candidate", [("Damascus Branch", "psb-damascus"),
+                                             ("Hama Branch", "afi-hama-airport"),
+                                             ("Branch in Daraa", "psb-daraa")])
+def test_a_governorate_and_a_generic_word_name_no_one_place(gaz, name, candidate):
+    with pytest.raises(gz.AmbiguousName) as info:
+        gaz.resolve(name)
+    assert candidate in [e.id for e in info.value.candidates]
+
+
+def test_the_agency_a_name_spells_out_still_finds_its_own_places(gaz):
+    assert gaz.resolve("Air Force Intelligence Branch in Hama").id == "afi-hama-airport"
+    assert gaz.resolve("Political Security Branch in Daraa").id == "psb-daraa"
+    assert gaz.resolve("Raid Branch").id == "mi-branch-215"
+
+
 def test_suggestions_for_unresolved_names(gaz):
     assert gaz.resolve("Sednaya Military Prision") is None
     assert gaz.suggest("Sednaya Military Prision")[0].id == "sednaya"
