@@ -467,6 +467,7 @@ class CaseFileReader:
             protected=self.flag(person_node, "protected"),
             group_size=self.text(person_node, "group_size"),
             notes=self.text(person_node, "notes"),
+            given=local,
         )
         events = node.get("events")
         if not isinstance(events, Seq) or not events:

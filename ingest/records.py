@@ -18,7 +18,12 @@ from typing import Any
 
 @cache
 def _field_names(cls: type) -> tuple[str, ...]:
-    return tuple(f.name for f in fields(cls) if f.name != "where")
+    return tuple(f.name for f in fields(cls) if f.name not in _NOT_WRITTEN)
+
+
+#: fields that say where a record comes from, not what it holds: neither written as
+#: properties nor part of the digest
+_NOT_WRITTEN = ("where", "given")
 
 
 @cache
@@ -91,6 +96,10 @@ class Person(Named):
     protected: bool = False
     group_size: str | None = None
     notes: str | None = None
+    #: the person's id as the file gives it (the uid is made from it without case and
+    #: punctuation): kept on the node as ``given_id``, so that another id that makes the
+    #: same uid is refused instead of merging two persons (ingest.writer.given_id_problems)
+    given: str | None = None
 
     def links(self):
         return ("hometown",)

@@ -52,6 +52,9 @@ class Prepared:
     #: organisations: a name and a type): created when missing, never written over, so
     #: that they cannot erase what a case file recorded (an Arabic name, a level, PART_OF)
     references: frozenset[type] = frozenset()
+    #: each person's id as the file gives it, and where: checked against the ids stored
+    #: before anything is written (``writer.given_id_problems``)
+    given: dict[str, tuple[str, rec.Where]] = field(default_factory=dict)
 
 
 @dataclass
@@ -89,7 +92,8 @@ def prepare_case_file(path: Path, *, names=None, **_options) -> Prepared:
                 (rec.Organization, list(data.organizations.values())),
                 (rec.Facility, list(data.facilities.values())),
                 (rec.Source, list(data.sources.values()))]
-    return Prepared(entities, batches, len(data.events))
+    return Prepared(entities, batches, len(data.events),
+                    given={uid: (p.given, p.where) for uid, p in persons.items()})
 
 
 #: problems kept in memory before the check pass gives up listing them one by one
@@ -133,6 +137,7 @@ def prepare_flat_file(path: Path, *, encoding: str | None = None,
     persons: list[tuple] = []
     batch: list[tuple] = []
     seen: set[str] = set()
+    given: dict[str, tuple[str, rec.Where]] = {}
     if names is None:
         from custodygraph.ingest.gazetteer import NameResolver
         names = NameResolver()
@@ -172,11 +177,12 @@ def prepare_flat_file(path: Path, *, encoding: str | None = None,
             persons, batch = [], []
         if uids["person"] not in seen:  # a person's details come from their first row
             seen.add(uids["person"])
+            given[uids["person"]] = (r.person_id, where)
             persons.append((
                 uids["person"], where.file, where.line, r.person, r.person_name_ar,
                 list(r.person_aliases),
                 name_keys(r.person, r.person_name_ar, *r.person_aliases),
-                r.gender, r.birth_year, uids["hometown"], bool(r.protected)))
+                r.gender, r.birth_year, uids["hometown"], bool(r.protected), r.person_id))
         batch.append((
             flat.uid_of(r),
             where.file, where.line, uids["person"], r.event, r.earliest, r.latest,
@@ -193,7 +199,7 @@ def prepare_flat_file(path: Path, *, encoding: str | None = None,
     def batches():
         for person_rows, event_rows in spill:
             yield ([rec.Person(p[0], rec.Where(p[1], p[2]), *p[3:7], gender=p[7],
-                               birth_year=p[8], hometown=p[9], protected=p[10])
+                               birth_year=p[8], hometown=p[9], protected=p[10], given=p[11])
                     for p in person_rows],
                    [rec.Event(e[0], rec.Where(e[1], e[2]), *e[3:]) for e in event_rows])
 
@@ -206,7 +212,8 @@ def prepare_flat_file(path: Path, *, encoding: str | None = None,
                               in sources.items()])]
     del sources
     return Prepared(entities, batches, events,
-                    references=frozenset({rec.Location, rec.Organization, rec.Facility}))
+                    references=frozenset({rec.Location, rec.Organization, rec.Facility}),
+                    given=given)
 
 
 class _Spill:
@@ -325,8 +332,10 @@ def ingest_file(store: Store, path: str | Path, *, dry_run: bool = False,
     totals = writer.Plan()
     entity_plan = writer.plan(store, prepared.entities, batch_size,
                               references=prepared.references)
+    entity_plan.problems += writer.given_id_problems(store, prepared.given, batch_size)
     if entity_plan.problems:
         raise InvalidInput(entity_plan.problems)
+    prepared.given = {}
     totals.add(entity_plan)
 
     run_params: dict | None = None

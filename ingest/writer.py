@@ -777,6 +777,37 @@ def write_entities(store: Store, the_plan: Plan, run: str, batch: int = DEFAULT_
         _write_digests(store, cls, the_plan.changed(cls), the_plan.digests, batch)
 
 
+# the ids stored persons were given (Person.given), and the ids of persons written
+STORED_GIVEN = """
+UNWIND $uids AS u
+MATCH (p:Person {uid: u}) WHERE p.given_id IS NOT NULL
+RETURN p.uid AS uid, p.given_id AS given
+"""
+SET_GIVEN = "UNWIND $rows AS r MATCH (p:Person {uid: r[0]}) SET p.given_id = r[1]"
+
+
+def given_id_problems(store: Store, given: dict[str, tuple[str, rec.Where]],
+                      batch: int = DEFAULT_BATCH) -> list[Problem]:
+    """A problem for each person whose id makes the uid of a stored person given another id
+    ("AL-1" and "al1", or "EL-1": ids are compared without case, punctuation and the
+    article): one person, or two, only a person can tell."""
+    problems = []
+    uids = sorted(given)
+    read = _stored(store.read)
+    for start in range(0, len(uids), batch):
+        for row in read(STORED_GIVEN, {"uids": uids[start:start + batch]}):
+            mine, where = given[row["uid"]]
+            if mine is not None and row["given"] != mine:
+                problems.append(Problem(
+                    where.file, where.line, where.column,
+                    f"person id {mine!r} makes the same uid ({row['uid']}) as the stored "
+                    f"person id {row['given']!r}: ids are compared without case, punctuation "
+                    "and the article al/el, so these would be one person",
+                    f"write {row['given']!r} if this is the same person; otherwise give an id "
+                    "that differs in letters or digits"))
+    return problems
+
+
 def write_cases(store: Store, the_plan: Plan, run: str, batch: int = DEFAULT_BATCH) -> None:
     """Write planned persons and events, then their derived edges, then their digests.
 
@@ -805,6 +836,7 @@ def write_cases(store: Store, the_plan: Plan, run: str, batch: int = DEFAULT_BAT
     _write_derived(store, fresh, batch, CREATE_DERIVED)
     touched = {e.person for e in changed_events} | {p.uid for p in persons}
     rebuild_derived(store, sorted(touched - new_persons), batch)
+    _write_rows(store, SET_GIVEN, ([p.uid, p.given] for p in persons if p.given), batch)
     _write_digests(store, rec.Person, persons, the_plan.digests, batch)
     _write_digests(store, rec.Event, [e for e in changed_events if e.uid not in sealed],
                    the_plan.digests, batch)

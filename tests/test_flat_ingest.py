@@ -54,7 +54,7 @@ def _built_directly(path, names):
                 name_keys(r.person, r.person_name_ar, *r.person_aliases), gender=r.gender,
                 birth_year=r.birth_year,
                 hometown=r.hometown and make_uid("location", r.hometown),
-                protected=bool(r.protected)))
+                protected=bool(r.protected), given=r.person_id))
         events.append(rec.Event(
             make_uid("event", r.record_id) if r.record_id else make_uid(
                 "event", r.person_id, r.event, r.date_edtf or r.date_text or "",

@@ -84,3 +84,29 @@ def test_a_spreadsheet_naming_a_place_or_unit_does_not_erase_its_hierarchy(loade
     assert after["cases"] == daraa["cases"] + 1  # the new person is from Jamlah too
     assert "Fourth Armoured Division" in responsible
     assert "Fourth Armoured Division" in loaded("responsibility", "--format", "json").output
+
+
+def test_an_id_that_makes_a_stored_persons_uid_in_other_letters_is_refused(run, tmp_path,
+                                                                          store):
+    first = tmp_path / "first.csv"
+    first.write_text(HEADER + "a-1,AL-1,Ali Hasan,,arrest,2019,Sednaya Military Prison,"
+                     "prison,,,Report A,report,high\n", encoding="utf-8")
+    run("ingest", first, "--allow-new")
+    before = store.read("MATCH (n) RETURN count(n) AS n")
+    for other in ("EL-1", "al1", "Al 1"):
+        later = tmp_path / f"later-{other}.csv"
+        later.write_text(HEADER + f"b-1,{other},Omar Khalil,,arrest,2020,Sednaya Military "
+                         "Prison,prison,,,Report B,report,high\n", encoding="utf-8")
+        out = run("ingest", later, "--allow-new", ok=False)
+        assert out.exit_code == 1 and "Traceback" not in out.output
+        assert (f"{later}:2: person id '{other}' makes the same uid (person:al1) as the "
+                "stored person id 'AL-1'") in out.output
+        assert out.output.rstrip().endswith("nothing was written.")
+        assert store.read("MATCH (n) RETURN count(n) AS n") == before
+    # the same id as stored is the same person, as before
+    again = tmp_path / "again.csv"
+    again.write_text(HEADER + "a-2,AL-1,Ali Hasan,,detention,2019-02,Sednaya Military Prison,"
+                     "prison,,,Report A,report,high\n", encoding="utf-8")
+    run("ingest", again, "--allow-new")
+    assert store.read("MATCH (p:Person) RETURN p.uid AS uid, p.given_id AS given") == [
+        {"uid": "person:al1", "given": "AL-1"}]
