@@ -1321,16 +1321,23 @@ class FlatContext:
                 continue
             column = f"{role}_type"
             key = (column, name.casefold())
-            known_kind = self.kinds.get(key)
+            uid = None
             if self.names is not None:
                 found = self.names.use(role, name, kind, row.file, row.line)
-                if found.problem and known_kind is None:  # once per name, at its first row
+                if found.problem and self.kinds.get(key) is None:  # once, at its first row
                     p.bad(role, *found.problem)
+                uid = found.uid
+            # by the node the name makes: "Al-Mazraa Prison" and "Almazraa prison" are one
+            known_kind = self.kinds.get(key) or (uid and self.kinds.get((column, uid)))
             if known_kind is None:
                 self.kinds[key] = (kind, name, row.line)
+                if uid:
+                    self.kinds[(column, uid)] = (kind, name, row.line)
             elif known_kind[0] != kind:
+                same = "" if known_kind[1].casefold() == name.casefold() else (
+                    f" ({known_kind[1]!r} there, which is the same {role} by its id)")
                 p.bad(column, f"{name!r} is a {kind!r} here but a {known_kind[0]!r} on "
-                      f"{where(known_kind[2])}", "give a place or organisation one type")
+                      f"{where(known_kind[2])}{same}", "give a place or organisation one type")
         # persons keep their details
         digest = [(hash(str(value)) & 0x7FFFFFFF) | 1 if value is not None and value != ()
                   else 0 for value in _person_values(record)]

@@ -196,3 +196,20 @@ def test_two_names_that_would_be_one_source_are_refused(run, store, tmp_path):
         "digits)",
         "1 problem found; nothing was written.",
     ]
+
+
+def test_two_spellings_of_one_new_place_with_two_types_are_refused(run, store, tmp_path):
+    # both spellings make one node; taken as written, the second's type would have been lost
+    # and two persons held at a checkpoint would have been held at a prison together
+    path = tmp_path / "mazraa.csv"
+    path.write_text(
+        "record_id,person_id,person,event,date,facility,facility_type,source,source_type,"
+        "confidence\n"
+        "m1,MZ-1,Ali Hasan,detention,2019-01,Al-Mazraa Prison,prison,Report A,report,high\n"
+        "m2,MZ-2,Omar Khalil,detention,2019-01,Almazraa prison,checkpoint,Report A,report,"
+        "high\n", encoding="utf-8")
+    result = run("ingest", path, "--allow-new", ok=False)
+    assert result.exit_code == 1
+    assert (f"{path}:3:7: 'Almazraa prison' is a 'checkpoint' here but a 'prison' on line 2 "
+            "('Al-Mazraa Prison' there, which is the same facility by its id)") in result.output
+    assert store.read("MATCH (n) RETURN count(n) AS n") == [{"n": 0}]
