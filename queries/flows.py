@@ -20,8 +20,10 @@ final stop of a chain of two or more facilities, or the only one; each role's sh
 number of persons over the facility's persons (a person who passed twice may hold two roles).
 
 Filters: region and outcome choose the persons; period, event type, confidence and source
-keep the facility steps that have at least one matching event; a facility or organisation
-type keeps the moves with that type at either end, and the stops of that type.
+keep the facility steps that have at least one matching event, and the moves between two
+consecutive facility steps that both are kept (a move never passes over a step left out);
+a facility or organisation type keeps the moves with that type at either end, and the
+stops of that type.
 """
 
 from __future__ import annotations
@@ -90,9 +92,11 @@ def move_days(origin: str | None, destination: str | None) -> int | None:
     return days if days >= 0 else None
 
 
-def _facility_steps(steps: list[Step], keep) -> list[Step]:
-    return [s for s in steps
-            if s.place and s.place.get("kind") not in (None, "location") and keep(s)]
+def _facility_steps(steps: list[Step], keep) -> list[Step | None]:
+    """The steps at facilities, in order, with None for each that ``keep`` leaves out: no
+    move passes over a facility step the filters leave out."""
+    return [s if keep(s) else None for s in steps
+            if s.place and s.place.get("kind") not in (None, "location")]
 
 
 @collector_paused
@@ -116,8 +120,9 @@ def flows(store: Store, *, filters: Filters | None = None,
     persons = sorted(scope) if scope is not None else None
     every = keeps_every_event(filters)
 
-    def facility_stops(o: Outline) -> tuple[tuple[str, str | None], ...]:
-        return tuple((s.place["uid"], s.earliest) for s in _facility_steps(o.steps, keep))
+    def facility_stops(o: Outline) -> tuple[tuple[str | None, str | None], ...]:
+        return tuple((s.place["uid"], s.earliest) if s else (None, None)
+                     for s in _facility_steps(o.steps, keep))
 
     if every:  # every facility step counts: the stored summaries tell
         chains = ((s.person, s.stops) for s in summaries(store, persons))
@@ -133,13 +138,15 @@ def flows(store: Store, *, filters: Filters | None = None,
     moves: dict[tuple[str, str], dict[str, Any]] = {}
     stops: dict[str, dict[str, Any]] = {}
     for person, stays in chains:
-        for i, (uid, earliest) in enumerate(stays):
-            role = ("only" if len(stays) == 1 else "first" if i == 0
-                    else "final" if i == len(stays) - 1 else "intermediate")
+        kept = [stay for stay in stays if stay[0] is not None]
+        for i, (uid, earliest) in enumerate(kept):
+            role = ("only" if len(kept) == 1 else "first" if i == 0
+                    else "final" if i == len(kept) - 1 else "intermediate")
             stop = stops.setdefault(uid, {r: set() for r in ROLES})
             stop[role].add(person)
-            if i and stays[i - 1][0] != uid:  # back at the same place: no transfer
-                origin, since = stays[i - 1]
+        for (origin, since), (uid, earliest) in zip(stays, stays[1:]):
+            # a step left out breaks the chain; back at the same place is no transfer
+            if origin is not None and uid is not None and origin != uid:
                 move = moves.setdefault((origin, uid), {"persons": set(), "days": [],
                                                         "untimed": set(), "moves": 0})
                 move["persons"].add(person)

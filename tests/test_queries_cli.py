@@ -331,3 +331,35 @@ cases:
     found = json.loads(run("flows", "--format", "json").output)
     moves = [(f["origin"]["name"], f["destination"]["name"], f["moves"]) for f in found["flows"]]
     assert moves == [("Sednaya Military Prison", "Palestine Branch", 1)]
+
+
+def test_a_filter_never_makes_a_move_over_a_step_it_leaves_out(run, tmp_path):
+    case = tmp_path / "abc.yaml"
+    case.write_text("""format: custodygraph/cases@1
+sources:
+  - {id: s1, title: A report, type: report}
+facilities:
+  - {id: sednaya, name: Sednaya Military Prison, type: prison}
+  - {id: psb, name: Palestine Branch, type: security_branch}
+  - {id: b215, name: Raid Branch 215, type: security_branch}
+cases:
+  - person: {id: C-1, name: Kamal Haddad}
+    events:
+      - {event: detention, date: "2017", facility: sednaya, sources: [s1], confidence: high}
+      - {event: transfer, date: "2018", facility: b215, sources: [s1], confidence: low}
+      - {event: transfer, date: "2019", facility: psb, sources: [s1], confidence: high}
+""", encoding="utf-8")
+    run("ingest", case)
+
+    def moves(*filters):
+        found = json.loads(run("flows", *filters, "--format", "json").output)
+        return sorted((f["origin"]["name"], f["destination"]["name"]) for f in found["flows"])
+
+    assert moves() == [("Raid Branch 215", "Palestine Branch"),
+                       ("Sednaya Military Prison", "Raid Branch 215")]
+    assert moves("--min-confidence", "medium") == []
+    stops = json.loads(run("flows", "--min-confidence", "medium", "--stops", "--format",
+                           "json").output)["stops"]
+    roles = {s["facility"]["name"]: [r for r, people in s["roles"].items() if people]
+             for s in stops}
+    assert roles == {"Sednaya Military Prison": ["first"], "Palestine Branch": ["final"]}
