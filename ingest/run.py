@@ -52,9 +52,9 @@ class Prepared:
     #: organisations: a name and a type): created when missing, never written over, so
     #: that they cannot erase what a case file recorded (an Arabic name, a level, PART_OF)
     references: frozenset[type] = frozenset()
-    #: each person's id as the file gives it, and where: checked against the ids stored
-    #: before anything is written (``writer.given_id_problems``)
-    given: dict[str, tuple[str, rec.Where]] = field(default_factory=dict)
+    #: the uids of the input's persons: their ids are checked against those stored before
+    #: anything is written (``writer.given_id_problems``)
+    person_uids: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -93,7 +93,7 @@ def prepare_case_file(path: Path, *, names=None, **_options) -> Prepared:
                 (rec.Facility, list(data.facilities.values())),
                 (rec.Source, list(data.sources.values()))]
     return Prepared(entities, batches, len(data.events),
-                    given={uid: (p.given, p.where) for uid, p in persons.items()})
+                    person_uids=set(persons))
 
 
 #: problems kept in memory before the check pass gives up listing them one by one
@@ -137,7 +137,6 @@ def prepare_flat_file(path: Path, *, encoding: str | None = None,
     persons: list[tuple] = []
     batch: list[tuple] = []
     seen: set[str] = set()
-    given: dict[str, tuple[str, rec.Where]] = {}
     if names is None:
         from custodygraph.ingest.gazetteer import NameResolver
         names = NameResolver()
@@ -177,7 +176,6 @@ def prepare_flat_file(path: Path, *, encoding: str | None = None,
             persons, batch = [], []
         if uids["person"] not in seen:  # a person's details come from their first row
             seen.add(uids["person"])
-            given[uids["person"]] = (r.person_id, where)
             persons.append((
                 uids["person"], where.file, where.line, r.person, r.person_name_ar,
                 list(r.person_aliases),
@@ -194,7 +192,7 @@ def prepare_flat_file(path: Path, *, encoding: str | None = None,
         raise InvalidInput(problems)
     if batch or persons:
         spill.add(persons, batch)
-    del seen, persons, batch
+    del persons, batch  # seen: the persons' uids, for the check of their ids
 
     def batches():
         for person_rows, event_rows in spill:
@@ -213,7 +211,7 @@ def prepare_flat_file(path: Path, *, encoding: str | None = None,
     del sources
     return Prepared(entities, batches, events,
                     references=frozenset({rec.Location, rec.Organization, rec.Facility}),
-                    given=given)
+                    person_uids=seen)
 
 
 class _Spill:
@@ -332,10 +330,11 @@ def ingest_file(store: Store, path: str | Path, *, dry_run: bool = False,
     totals = writer.Plan()
     entity_plan = writer.plan(store, prepared.entities, batch_size,
                               references=prepared.references)
-    entity_plan.problems += writer.given_id_problems(store, prepared.given, batch_size)
+    entity_plan.problems += writer.given_id_problems(store, prepared.person_uids,
+                                                     prepared.batches, batch_size)
     if entity_plan.problems:
         raise InvalidInput(entity_plan.problems)
-    prepared.given = {}
+    prepared.person_uids = set()
     totals.add(entity_plan)
 
     run_params: dict | None = None

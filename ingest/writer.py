@@ -786,25 +786,34 @@ RETURN p.uid AS uid, p.given_id AS given
 SET_GIVEN = "UNWIND $rows AS r MATCH (p:Person {uid: r[0]}) SET p.given_id = r[1]"
 
 
-def given_id_problems(store: Store, given: dict[str, tuple[str, rec.Where]],
-                      batch: int = DEFAULT_BATCH) -> list[Problem]:
-    """A problem for each person whose id makes the uid of a stored person given another id
-    ("AL-1" and "al1", or "EL-1": ids are compared without case, punctuation and the
-    article): one person, or two, only a person can tell."""
-    problems = []
-    uids = sorted(given)
+def given_id_problems(store: Store, uids: set[str], batches, batch: int = DEFAULT_BATCH
+                      ) -> list[Problem]:
+    """A problem for each person of the input (``uids``; their records in ``batches()``, read
+    again only when some of them are stored) whose id makes the uid of a stored person
+    given another id ("AL-1" and "al1", or "EL-1": ids are compared without case,
+    punctuation and the article): one person, or two, only a person can tell."""
+    stored: dict[str, str] = {}
     read = _stored(store.read)
-    for start in range(0, len(uids), batch):
-        for row in read(STORED_GIVEN, {"uids": uids[start:start + batch]}):
-            mine, where = given[row["uid"]]
-            if mine is not None and row["given"] != mine:
+    ordered = sorted(uids)
+    for start in range(0, len(ordered), batch):
+        for row in read(STORED_GIVEN, {"uids": ordered[start:start + batch]}):
+            stored[row["uid"]] = row["given"]
+    if not stored:
+        return []
+    problems = []
+    for persons, _ in batches():
+        for person in persons:
+            theirs = stored.get(person.uid)
+            if theirs is not None and person.given is not None and person.given != theirs:
+                where = person.where
                 problems.append(Problem(
                     where.file, where.line, where.column,
-                    f"person id {mine!r} makes the same uid ({row['uid']}) as the stored "
-                    f"person id {row['given']!r}: ids are compared without case, punctuation "
+                    f"person id {person.given!r} makes the same uid ({person.uid}) as the "
+                    f"stored person id {theirs!r}: ids are compared without case, punctuation "
                     "and the article al/el, so these would be one person",
-                    f"write {row['given']!r} if this is the same person; otherwise give an id "
-                    "that differs in letters or digits"))
+                    f"write {theirs!r} if this is the same person; otherwise give an id that "
+                    "differs in letters or digits"))
+                stored.pop(person.uid)  # once per person
     return problems
 
 
