@@ -25,7 +25,6 @@ output made from the same data.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
@@ -498,8 +497,7 @@ class Redactor:
         self.aliases: dict[str, str] = {}
         self.protected: set[str] = set()
         self.confidential: set[str] = set()
-        self.names: list[str] = []
-        self._pattern: re.Pattern | None = None
+        self._scrubber = redact.Scrubber(())
         if store is not None and not include_confidential:
             persons = store.read(PROTECTED)
             events = store.read(PROTECTED_EVENTS)
@@ -513,9 +511,7 @@ class Redactor:
             self.protected = {r["uid"] for r in persons}
             self.confidential = {u for u, a in self.aliases.items()
                                  if a.startswith(CONFIDENTIAL_ID)}
-            self.names = redact.names_of(persons)
-            if self.names:
-                self._pattern = names_pattern(self.names)
+            self._scrubber = redact.Scrubber(persons)
 
     def _assign(self, prefix: str, uids: Iterable[str]) -> None:
         for number, uid in enumerate(sorted(set(uids)), start=1):
@@ -533,9 +529,7 @@ class Redactor:
 
     def text(self, value: Any) -> Any:
         """Free text with every protected person's names replaced."""
-        if self._pattern is None or not isinstance(value, str):
-            return value
-        return self._pattern.sub(redact.PROTECTED_PERSON, value)
+        return self._scrubber.text(value)
 
     def is_protected(self, uid: str) -> bool:
         return not self.include_confidential and uid in self.protected
@@ -567,10 +561,9 @@ class Redactor:
             return {"uid": uid, "title": redact.CONFIDENTIAL_SOURCE, "kind": p.get("kind"),
                     "date": p.get("date"), "confidential": True}
         out = dict(p)
-        if self._pattern is not None:
-            for key in FREE_TEXT:
-                if isinstance(out.get(key), str):
-                    out[key] = self._pattern.sub(redact.PROTECTED_PERSON, out[key])
+        for key in FREE_TEXT:
+            if isinstance(out.get(key), str):
+                out[key] = self.text(out[key])
         out["uid"] = uid
         if "Event" in node.labels and uid != node.uid:
             for key in ("notes", "record_id", "date_text", "digest"):
