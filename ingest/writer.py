@@ -83,7 +83,11 @@ READ_DIGESTS = (
 )
 # Rows travel as lists, not maps: a row [uid, value, ...] is a third of the text of the same
 # row keyed by name, and the engine reads it in half the time. r[0] is always the uid.
-UPSERT = "UNWIND $rows AS r MERGE (n:{label} {{uid: r[0]}}) SET {sets}{extra}"
+# The properties are set as one map over the node's own (``n {.*, ...}``): FalkorDB 4.16
+# loses the wrong property when one statement deletes two of a node's properties (setting
+# them to null) and the second was its last: an update that left a person's Arabic name
+# and notes empty had removed ``protected`` instead (tests/test_later_files.py).
+UPSERT = "UNWIND $rows AS r MERGE (n:{label} {{uid: r[0]}}) SET n = n {{.*, {sets}}}{extra}"
 # new nodes: the plan found no node with the uid, so there is nothing to MERGE with (a uid
 # constraint refuses a node another writer created meanwhile)
 CREATE_NODES = "UNWIND $rows AS r CREATE (n:{labels} {{uid: r[0], {props}}})"
@@ -161,15 +165,23 @@ CUSTODY = "custody"
 #: (queries.custody.stored_summary). Each statement marks the CaseTable with a token of its
 #: own ($changed), as DROP_HELD marks the facilities: the table is not read until it is
 #: built again (``refresh_case_table``).
-WRITE_CUSTODY = """
-UNWIND $rows AS r
-MATCH (p:Person {uid: r[0]})
-SET p.custody_at = r[1], p.custody_by = r[2], p.chain_status = r[3], p.chain_start = r[4],
-    p.chain_stops = r[5], p.chain_rules = $rules
+_MARK_CASES = """
 WITH count(*) AS written
 MERGE (t:CaseTable {uid: 'cases'})
 SET t.changed = $changed
 """
+WRITE_CUSTODY = """
+UNWIND $rows AS r
+MATCH (p:Person {uid: r[0]})
+SET p.custody_at = r[1], p.custody_by = r[2], p.chain_status = r[3], p.chain_start = r[4],
+    p.chain_stops = r[5], p.chain_rules = $rules""" + _MARK_CASES
+# the same for persons left without events, whose summary goes: as one map (see UPSERT: a
+# statement that deletes several properties of a node may delete the wrong one)
+CLEAR_CUSTODY = """
+UNWIND $rows AS r
+MATCH (p:Person {uid: r[0]})
+SET p = p {.*, custody_at: r[1], custody_by: r[2], chain_status: null, chain_start: null,
+           chain_stops: null, chain_rules: $rules}""" + _MARK_CASES
 # the persons the events are linked to now
 EVENT_PERSONS = """
 UNWIND $uids AS u
@@ -242,8 +254,8 @@ def plan(store: Store, groups: Iterable[tuple[type, list[rec.Entity]]],
          references: frozenset[type] = frozenset()) -> Plan:
     """Compare records with the graph; nothing is written.
 
-    ``references``: kinds of record the input only names; one already stored is left as
-    it is (counted unchanged), whatever the input says of it.
+    ``references``: kinds of record the input only names; one already stored and sealed
+    with its digest is left as it is (counted unchanged), whatever the input says of it.
 
     ``aside``: no write still queued can touch these records (an ingest plans the records
     of a batch while the batches before it are being written; none of them wrote these),
@@ -276,7 +288,9 @@ def plan(store: Store, groups: Iterable[tuple[type, list[rec.Entity]]],
                     f"makes it {':'.join(sorted(wanted))}",
                     "use the type already recorded, or correct the stored record first",
                 ))
-            elif row["digest"] == digest or cls in references:
+            elif row["digest"] == digest or (cls in references and row["digest"] is not None):
+                # a reference leaves a stored record as it is, once a run has sealed it (a run
+                # killed before the digest is written left it to be written again)
                 counts.unchanged += 1
             else:
                 counts.updated += 1
@@ -302,17 +316,17 @@ STICKY = ("protected", "confidential")
 
 
 def _sets(names: Iterable[str], first: int = 1) -> str:
-    """``n.name = r[i]`` for each name, numbered from ``first``; a STICKY flag that hides
-    (``redact.flagged``) keeps its value.
+    """``name: r[i]`` for each name, numbered from ``first``, as entries of the map UPSERT
+    sets; a STICKY flag that hides (``redact.flagged``) keeps its value.
 
-    >>> _sets(["name", "protected"])[:15], _sets(["name", "protected"]).endswith("r[2] END")
-    ('n.name = r[1], ', True)
+    >>> _sets(["name", "protected"])[:13], _sets(["name", "protected"]).endswith("r[2] END")
+    ('name: r[1], p', True)
     """
     from custodygraph.queries.redact import flagged_cypher
 
     return ", ".join(
-        f"n.{name} = CASE WHEN {flagged_cypher('n.' + name)} THEN n.{name} ELSE r[{i}] END"
-        if name in STICKY else f"n.{name} = r[{i}]"
+        f"{name}: CASE WHEN {flagged_cypher('n.' + name)} THEN n.{name} ELSE r[{i}] END"
+        if name in STICKY else f"{name}: r[{i}]"
         for i, name in enumerate(names, start=first))
 
 
@@ -325,7 +339,7 @@ def _write_nodes(store: Store, items: list[rec.Entity], run: str, batch: int) ->
         names = group[0].prop_names()
         sets = _sets(names)
         if isinstance(group[0], rec.Event):
-            sets += ", n.run = $run"
+            sets += ", run: $run"
         extra = "".join(f" SET n:{name}" for name in labels[1:])
         query = UPSERT.format(label=labels[0], sets=sets, extra=extra)
         _write_rows(store, query, ([r.uid, *r.prop_values()] for r in group), batch, run=run)
@@ -567,9 +581,13 @@ def _write_derived(store: Store, edges: dict[str, list[dict[str, Any]]], batch: 
         columns = DERIVED_COLUMNS + extra
         _write_rows(store, query, ([edge[c] for c in columns] for edge in edges.get(rtype, [])),
                     batch)
+    custody = edges.get(CUSTODY, [])
     _write_rows(store, WRITE_CUSTODY,
                 ([row["person"], row["at"], row["by"], *stored_summary(row["summary"])]
-                 for row in edges.get(CUSTODY, [])), batch, rules=CHAIN_RULES)
+                 for row in custody if row["summary"] is not None), batch, rules=CHAIN_RULES)
+    _write_rows(store, CLEAR_CUSTODY, ([row["person"], row["at"], row["by"]]
+                                       for row in custody if row["summary"] is None),
+                batch, rules=CHAIN_RULES)
 
 
 def rebuild_derived(store: Store, person_uids: list[str], batch: int = DEFAULT_BATCH,

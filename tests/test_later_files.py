@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from conftest import EXAMPLE
 from custodygraph.queries.redact import CONFIDENTIAL_SOURCE, PROTECTED_PERSON
 
@@ -110,3 +112,73 @@ def test_an_id_that_makes_a_stored_persons_uid_in_other_letters_is_refused(run, 
     run("ingest", again, "--allow-new")
     assert store.read("MATCH (p:Person) RETURN p.uid AS uid, p.given_id AS given") == [
         {"uid": "person:al1", "given": "AL-1"}]
+
+
+def test_a_place_a_killed_run_left_unsealed_is_written_again(run, tmp_path, store):
+    # a run killed between writing a spreadsheet's facility and sealing it with its digest
+    # leaves a node the next run must write again, reference or not
+    path = flat(tmp_path, "k-1,K-1,Kamal Haddad,,arrest,2019,Sednaya Military Prison,prison,,,"
+                          "Report K,report,high")
+    run("ingest", path, "--allow-new")
+    def sealed():
+        (row,) = store.read("MATCH (f:Facility {uid: 'gazetteer:sednaya'}) "
+                            "RETURN properties(f) AS p")
+        return dict(row["p"])
+
+    whole = sealed()
+    for key in ("digest", "name_ar"):  # one a statement: FalkorDB 4.16 mixes up several
+        store.write(f"MATCH (f:Facility {{uid: 'gazetteer:sednaya'}}) REMOVE f.{key}")
+    run("ingest", path, "--allow-new")
+    assert sealed() == whole and whole["digest"] and whole["name_ar"]
+
+
+PERSON = """format: custodygraph/cases@1
+sources:
+  - {id: s1, title: A statement, type: testimony}
+facilities:
+  - {id: sednaya, name: Sednaya Military Prison, type: prison}
+cases:
+  - person: {id: S-1, name: Kamal Haddad, protected: true%s}
+    events:
+      - {record_id: s-1, event: detention, date: "2019", facility: sednaya, sources: [s1],
+         confidence: low}
+"""
+
+
+def test_details_a_later_file_leaves_out_go_and_nothing_else_does(run, tmp_path, store):
+    # FalkorDB 4.16 deletes the wrong property when one statement deletes several of a
+    # node's properties and one of them is its last: notes added by one file (and so
+    # stored last) and left out with the Arabic name by the next had taken the person's
+    # protection with them
+    def person():
+        (row,) = store.read("MATCH (p:Person {uid: 'person:s-1'}) RETURN properties(p) AS p")
+        return {k: v for k, v in row["p"].items() if k != "run"}
+
+    versions = [", name_ar: كمال حداد", ", name_ar: كمال حداد, notes: seen by a neighbour", ""]
+    paths = []
+    for number, extra in enumerate(versions):
+        paths.append(tmp_path / f"v{number}.yaml")
+        paths[-1].write_text(PERSON % extra, encoding="utf-8")
+    run("ingest", paths[-1])
+    fresh = person()
+    store.clear()
+    for path in paths:
+        run("ingest", path)
+    assert person() == fresh and fresh["protected"] is True
+
+
+def test_the_update_statements_lint_clean_for_neo4j():
+    from cypher_lint import lint, lint_available
+
+    reason = lint_available()
+    if reason is not None:
+        pytest.skip(reason)
+    from custodygraph.ingest import records as rec
+    from custodygraph.ingest import writer
+
+    person = rec.Person("person:x", rec.Where("f"), "X")
+    statements = [writer.UPSERT.format(label="Person", sets=writer._sets(person.prop_names()),
+                                       extra=" SET n:Person"),
+                  writer.CLEAR_CUSTODY, writer.WRITE_CUSTODY, writer.STORED_GIVEN,
+                  writer.SET_GIVEN, writer.OLD_SUMMARIES, writer.WRITE_SUMMARIES]
+    assert [(r["statement"], r["errors"]) for r in lint(statements) if r["errors"]] == []
