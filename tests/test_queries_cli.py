@@ -254,9 +254,15 @@ def test_a_table_with_no_rows_says_so(loaded, fmt):
     assert csv_out.splitlines() == ["cases,name,kind,role,persons"]
 
 
+def load_cases(run, tmp_path, body: str) -> None:
+    """Ingest a small case file of ``body`` (its sources, places and cases)."""
+    path = tmp_path / "cases.yaml"
+    path.write_text("format: custodygraph/cases@1\n" + body, encoding="utf-8")
+    run("ingest", path)
+
+
 def test_an_event_with_an_open_start_is_in_every_period_before_its_end(run, tmp_path):
-    case = tmp_path / "open.yaml"
-    case.write_text("""format: custodygraph/cases@1
+    load_cases(run, tmp_path, """\
 sources:
   - {id: s1, title: A report, type: report}
 facilities:
@@ -271,8 +277,7 @@ cases:
   - person: {id: NONE-1, name: Fadi Haddad}
     events:
       - {event: arrest, facility: psb, sources: [s1], confidence: low, date_text: once}
-""", encoding="utf-8")
-    run("ingest", case)
+""")
 
     def listed(*period):
         rows = json.loads(run("recurring", *period, "--format", "json").output)
@@ -287,8 +292,7 @@ cases:
 
 
 def test_a_source_title_that_several_sources_share_asks_for_a_uid(run, tmp_path):
-    case = tmp_path / "titles.yaml"
-    case.write_text("""format: custodygraph/cases@1
+    load_cases(run, tmp_path, """\
 sources:
   - {id: int-a, title: Interview, type: testimony}
   - {id: int-b, title: Interview, type: testimony}
@@ -298,8 +302,7 @@ cases:
   - person: {id: T-1, name: Kamal Haddad}
     events:
       - {event: arrest, date: "2019", facility: psb, sources: [int-b], confidence: low}
-""", encoding="utf-8")
-    run("ingest", case)
+""")
     out = run("recurring", "--source", "Interview", ok=False)
     assert out.exit_code == 1 and "2 sources are called 'Interview'" in out.output
     assert "source:int-a, source:int-b" in out.output and "Traceback" not in out.output
@@ -310,8 +313,7 @@ cases:
 
 
 def test_a_return_to_the_same_facility_is_no_move(run, tmp_path):
-    case = tmp_path / "back.yaml"
-    case.write_text("""format: custodygraph/cases@1
+    load_cases(run, tmp_path, """\
 sources:
   - {id: s1, title: A report, type: report}
 locations:
@@ -326,16 +328,14 @@ cases:
       - {event: release, date: "2019-02", location: town, sources: [s1], confidence: low}
       - {event: arrest, date: "2019-03", facility: sednaya, sources: [s1], confidence: low}
       - {event: transfer, date: "2019-05", facility: psb, sources: [s1], confidence: low}
-""", encoding="utf-8")
-    run("ingest", case)
+""")
     found = json.loads(run("flows", "--format", "json").output)
     moves = [(f["origin"]["name"], f["destination"]["name"], f["moves"]) for f in found["flows"]]
     assert moves == [("Sednaya Military Prison", "Palestine Branch", 1)]
 
 
 def test_a_filter_never_makes_a_move_over_a_step_it_leaves_out(run, tmp_path):
-    case = tmp_path / "abc.yaml"
-    case.write_text("""format: custodygraph/cases@1
+    load_cases(run, tmp_path, """\
 sources:
   - {id: s1, title: A report, type: report}
 facilities:
@@ -348,8 +348,7 @@ cases:
       - {event: detention, date: "2017", facility: sednaya, sources: [s1], confidence: high}
       - {event: transfer, date: "2018", facility: b215, sources: [s1], confidence: low}
       - {event: transfer, date: "2019", facility: psb, sources: [s1], confidence: high}
-""", encoding="utf-8")
-    run("ingest", case)
+""")
 
     def moves(*filters):
         found = json.loads(run("flows", *filters, "--format", "json").output)
